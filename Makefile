@@ -1,0 +1,36 @@
+# One-command set-up: every target creates/refreshes .venv and installs the pinned dependencies first.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.quadgait-installed
+OUT ?= runs/demo
+
+.PHONY: install demo test test-all bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "quadgait needs Python 3.11 (pybullet wheels)"' \
+		|| { echo "error: $(PYTHON) is not Python 3.11; run e.g. 'make PYTHON=/path/to/python3.11 ...'"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,onnx]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The main job: the Laikago trots; video and footfall diagram land in $(OUT)
+demo: $(STAMP)
+	$(VENV)/bin/quadgait demo --out $(OUT)
+
+## Fast test suite (slow tests excluded)
+test: $(STAMP)
+	$(PY) -m pytest -m "not slow" -q
+
+## Everything, slow tests included
+test-all: $(STAMP)
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) benchmarks/env_speed.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,250 @@
+"""The simulation shell: one PyBullet client, a ground plane and one robot, stepped with a motor model.
+
+Motor model (why it runs in Python): PyBullet's built-in POSITION_CONTROL motors are constraint-based, so their
+"gains" are not N·m/rad and their torque limit interacts with the solver. We disable them and run an explicit PD
+law in controller coordinates at every physics substep::
+
+    τ = clip(kp · (q* − q) − kd · q̇, −τ_max, τ_max),   and τ = 0 where |q̇| > q̇_max and τ pushes the same way
+
+and apply τ with TORQUE_CONTROL. At the default 500 Hz physics rate, kp = 220 N·m/rad and kd = 2 N·m·s/rad are
+well inside the explicit-integration stability bound for the Laikago's lightest joint (kd·dt/I ≈ 0.3 for the calf,
+I ≈ 0.014 kg·m²); ``tests/envs/test_sim.py`` checks the robot holds its pose without oscillating.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from envs._pybullet import BulletClient, pybullet, pybullet_data, quiet_stdout
+from envs.robots.description import RobotDescription
+from envs.state import RobotState
+
+PROJECT_URDF_DIR = Path(__file__).resolve().parents[1] / "urdf"
+MOTOR_CONTROL_MODES = ("pd", "torque")
+
+
+def resolve_robot_urdf(robot: RobotDescription) -> str:
+    """Absolute URDF path for a description (``package://pybullet_data/`` and project-relative paths)."""
+    from envs.robots.urdf_files import resolve_urdf
+
+    prefix = "package://pybullet_data/"
+    if robot.urdf.startswith(prefix):
+        path = Path(pybullet_data.getDataPath()) / robot.urdf[len(prefix):]
+    else:
+        path = Path(robot.urdf)
+        if not path.is_absolute():
+            path = PROJECT_URDF_DIR / path
+    return resolve_urdf(path)
+
+
+@dataclass(frozen=True)
+class PhysicsSettings:
+    """Physics settings of one simulation.
+
+    Attributes:
+        physics_hz: physics steps per second (the PD law runs at this rate).
+        solver_iterations: PyBullet constraint-solver iterations per step.
+        ground_friction: lateral friction coefficient of the ground.
+        self_collision: whether the robot's links collide with each other.
+        gui: open the PyBullet GUI instead of a headless DIRECT client.
+    """
+
+    physics_hz: float = 500.0
+    solver_iterations: int = 20
+    ground_friction: float = 1.0
+    self_collision: bool = False
+    gui: bool = False
+
+
+class Simulation:
+    """One PyBullet client holding a ground plane and one robot.
+
+    Joint quantities at this interface are controller angles/velocities/torques (see the robot description).
+    """
+
+    def __init__(self, robot: RobotDescription, settings: PhysicsSettings = PhysicsSettings()) -> None:
+        self.robot = robot
+        self.settings = settings
+        self.dt_s = 1.0 / settings.physics_hz
+        if settings.gui and sys.platform.startswith("linux") and not (
+                os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            # PyBullet's GUI connect kills the whole process when there is no display; fail politely instead.
+            raise RuntimeError("the PyBullet GUI needs a display (DISPLAY is not set); use render_mode='rgb_array' "
+                               "or run under xvfb-run")
+        with quiet_stdout():
+            self._p = BulletClient(connection_mode=pybullet.GUI if settings.gui else pybullet.DIRECT)
+        self._closed = False
+        try:
+            self._load()
+        except Exception:
+            self.close()
+            raise
+        self.time_s = 0.0
+        self._last_torques = np.zeros(robot.num_joints)
+
+    # ------------------------------------------------------------------ set-up
+    def _load(self) -> None:
+        p = self._p
+        p.setGravity(0, 0, -9.81)
+        p.setPhysicsEngineParameter(fixedTimeStep=self.dt_s, numSolverIterations=self.settings.solver_iterations,
+                                    numSubSteps=0, deterministicOverlappingPairs=1)
+        if self.settings.gui:
+            p.configureDebugVisualizer(pybullet.COV_ENABLE_GUI, 0)
+        with quiet_stdout():
+            self.ground_id = p.loadURDF(str(Path(pybullet_data.getDataPath()) / "plane.urdf"))
+            flags = pybullet.URDF_USE_SELF_COLLISION if self.settings.self_collision else 0
+            self.robot_id = p.loadURDF(resolve_robot_urdf(self.robot), [0, 0, self.robot.spawn_height_m],
+                                       flags=flags)
+        p.changeDynamics(self.ground_id, -1, lateralFriction=self.settings.ground_friction)
+        joints = {}
+        links = {}
+        for j in range(p.getNumJoints(self.robot_id)):
+            info = p.getJointInfo(self.robot_id, j)
+            joints[info[1].decode()] = j
+            links[info[12].decode()] = j
+        missing = [n for n in self.robot.urdf_joint_names if n not in joints]
+        missing += [n for n in self.robot.foot_link_names if n not in links]
+        missing += [n for n in self.robot.body_contact_links if n not in links]
+        if missing:
+            raise ValueError(f"robot {self.robot.name!r}: URDF lacks {missing}; it has joints {sorted(joints)}")
+        self.joint_ids = [joints[n] for n in self.robot.urdf_joint_names]
+        self.foot_link_ids = [links[n] for n in self.robot.foot_link_names]
+        self._foot_index = {link: i for i, link in enumerate(self.foot_link_ids)}
+        self._body_contact_ids = {-1} | {links[n] for n in self.robot.body_contact_links}
+        self.num_pybullet_joints = p.getNumJoints(self.robot_id)
+        # Switch off PyBullet's default velocity motors so our torques are the only actuation.
+        p.setJointMotorControlArray(self.robot_id, self.joint_ids, pybullet.VELOCITY_CONTROL,
+                                    forces=[0.0] * len(self.joint_ids))
+        self.total_mass_kg = float(sum(p.getDynamicsInfo(self.robot_id, link)[0]
+                                       for link in range(-1, self.num_pybullet_joints)))
+        self._directions = np.array(self.robot.joint_directions)
+        self._offsets = np.array(self.robot.joint_offsets)
+        self._kp = np.array(self.robot.kp)
+        self._kd = np.array(self.robot.kd)
+        self._tau_max = np.array(self.robot.torque_limits)
+        self._qd_max = np.array(self.robot.velocity_limits)
+        self._lower = self.robot.lower_limits
+        self._upper = self.robot.upper_limits
+        # Snapshot of the freshly loaded world; restoring it on reset clears contact caches and solver warm starts,
+        # so an episode does not depend on the episodes before it.
+        self._initial_state_id = p.saveState()
+
+    @property
+    def client(self) -> BulletClient:
+        """The underlying PyBullet client (for rendering, terrain, debugging)."""
+        return self._p
+
+    # ------------------------------------------------------------------ reset / step
+    def reset(self, base_position: np.ndarray, base_quaternion: np.ndarray, joint_angles: np.ndarray,
+              joint_velocities: np.ndarray | None = None, base_lin_vel: np.ndarray | None = None,
+              base_ang_vel: np.ndarray | None = None) -> RobotState:
+        """Place the robot (world frame; controller joint angles) and return its state."""
+        p = self._p
+        p.restoreState(self._initial_state_id)
+        p.resetBasePositionAndOrientation(self.robot_id, list(map(float, base_position)),
+                                          list(map(float, base_quaternion)))
+        p.resetBaseVelocity(self.robot_id, list(map(float, base_lin_vel if base_lin_vel is not None else (0, 0, 0))),
+                            list(map(float, base_ang_vel if base_ang_vel is not None else (0, 0, 0))))
+        q_urdf = self.robot.controller_to_urdf(joint_angles)
+        qd = np.zeros(self.robot.num_joints) if joint_velocities is None else np.asarray(joint_velocities)
+        qd_urdf = qd * self._directions
+        for j, angle, vel in zip(self.joint_ids, q_urdf, qd_urdf):
+            p.resetJointState(self.robot_id, j, float(angle), float(vel))
+        self.time_s = 0.0
+        self._last_torques = np.zeros(self.robot.num_joints)
+        return self.state()
+
+    def joint_state(self) -> tuple[np.ndarray, np.ndarray]:
+        """Controller joint angles (rad) and velocities (rad/s), each (12,)."""
+        states = self._p.getJointStates(self.robot_id, self.joint_ids)
+        q_urdf = np.fromiter((s[0] for s in states), float, len(states))
+        qd_urdf = np.fromiter((s[1] for s in states), float, len(states))
+        return (q_urdf - self._offsets) * self._directions, qd_urdf * self._directions
+
+    def clip_targets(self, targets: np.ndarray) -> np.ndarray:
+        return np.clip(targets, self._lower, self._upper)
+
+    def step_position(self, joint_targets: np.ndarray, substeps: int) -> None:
+        """Run ``substeps`` physics steps of the PD law towards ``joint_targets`` (controller angles, rad)."""
+        targets = self.clip_targets(np.asarray(joint_targets, dtype=float))
+        for _ in range(substeps):
+            q, qd = self.joint_state()
+            self._apply_torques(self._kp * (targets - q) - self._kd * qd, qd)
+
+    def step_torque(self, torques: np.ndarray, substeps: int) -> None:
+        """Run ``substeps`` physics steps applying ``torques`` (controller frame, N·m), clipped to the limits."""
+        tau = np.asarray(torques, dtype=float)
+        for _ in range(substeps):
+            _, qd = self.joint_state()
+            self._apply_torques(tau, qd)
+
+    def _apply_torques(self, tau: np.ndarray, qd: np.ndarray) -> None:
+        tau = np.clip(tau, -self._tau_max, self._tau_max)
+        # Beyond its speed limit a motor cannot push further in the direction it is already moving.
+        tau = np.where((np.abs(qd) > self._qd_max) & (tau * qd > 0), 0.0, tau)
+        self._p.setJointMotorControlArray(self.robot_id, self.joint_ids, pybullet.TORQUE_CONTROL,
+                                          forces=(tau * self._directions).tolist())
+        self._p.stepSimulation()
+        self._last_torques = tau
+        self.time_s += self.dt_s
+
+    # ------------------------------------------------------------------ state
+    def state(self) -> RobotState:
+        """Read the robot's state (fresh arrays)."""
+        p = self._p
+        pos, quat = p.getBasePositionAndOrientation(self.robot_id)
+        lin_w, ang_w = p.getBaseVelocity(self.robot_id)
+        pos, quat, lin_w, ang_w = (np.array(v, dtype=float) for v in (pos, quat, lin_w, ang_w))
+        rot = np.array(p.getMatrixFromQuaternion(quat)).reshape(3, 3)  # body -> world
+        q, qd = self.joint_state()
+        contacts = np.zeros(4, dtype=bool)
+        forces = np.zeros(4)
+        body_contact = False
+        for c in p.getContactPoints(bodyA=self.robot_id, bodyB=self.ground_id):
+            link = c[3]
+            leg = self._foot_index.get(link)
+            if leg is not None:
+                contacts[leg] = True
+                forces[leg] += c[9]
+            elif link in self._body_contact_ids:
+                body_contact = True
+        feet = np.array([s[4] for s in p.getLinkStates(self.robot_id, self.foot_link_ids)], dtype=float)
+        return RobotState(
+            time_s=self.time_s,
+            base_position_world=pos,
+            base_quaternion_world=quat,
+            base_rpy=np.array(p.getEulerFromQuaternion(quat)),
+            projected_gravity_body=rot.T @ np.array([0.0, 0.0, -1.0]),
+            base_lin_vel_world=lin_w,
+            base_lin_vel_body=rot.T @ lin_w,
+            base_ang_vel_world=ang_w,
+            base_ang_vel_body=rot.T @ ang_w,
+            joint_angles=q,
+            joint_velocities=qd,
+            joint_torques=self._last_torques.copy(),
+            foot_contacts=contacts,
+            foot_normal_forces=forces,
+            foot_positions_world=feet,
+            body_ground_contact=body_contact,
+        )
+
+    # ------------------------------------------------------------------ teardown
+    def close(self) -> None:
+        """Disconnect the client (idempotent)."""
+        if not self._closed:
+            self._closed = True
+            try:
+                self._p.disconnect()
+            except pybullet.error:
+                pass
+
+    def __del__(self) -> None:  # a dropped env must not leak its physics server
+        try:
+            self.close()
+        except Exception:
+            pass

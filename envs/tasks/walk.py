@@ -1,0 +1,130 @@
+"""The walk-forward task: observation vector, reward terms and termination rules (pure numpy).
+
+Reward = Σ weight_name · term_name over the terms below, each computed from the robot state:
+
+=============== ================================================= ==========================================
+term            definition (per control step)                      why
+=============== ================================================= ==========================================
+tracking        exp(−(v_x − v*)² / 0.25²), v_x forward body speed  reach the target speed (max 1 at v_x = v*)
+lateral_drift   −v_y²  (body lateral speed², m²/s²)                walk straight
+yaw_drift       −(ω_z² + yaw²)  (yaw rate² + heading angle²)        keep heading along +x
+orientation     −(g_x² + g_y²)  (projected gravity, body frame)    stay level
+energy          −Σ|τ·q̇|  (W)                                       mechanical power spent
+action_rate     −‖a_t − a_{t−1}‖²                                  smooth commands
+alive           +1                                                 survive
+=============== ================================================= ==========================================
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Mapping
+
+import numpy as np
+
+from envs.state import RobotState
+
+REWARD_TERMS: tuple[str, ...] = ("tracking", "lateral_drift", "yaw_drift", "orientation", "energy",
+                                 "action_rate", "alive")
+DEFAULT_REWARD_WEIGHTS: Mapping[str, float] = MappingProxyType({
+    "tracking": 1.0,
+    "lateral_drift": 0.5,
+    "yaw_drift": 0.5,
+    "orientation": 1.0,
+    "energy": 0.0005,
+    "action_rate": 0.02,
+    "alive": 0.2,
+})
+TRACKING_SIGMA_MPS = 0.25
+
+#: Tipping limit: the episode ends when the body z axis is more than this far from vertical.
+MAX_TILT_RAD = np.deg2rad(60.0)
+#: State magnitudes beyond these are a physics blow-up, not motion (the robot cannot reach them).
+MAX_LIN_SPEED_MPS = 30.0
+MAX_ANG_SPEED_RADPS = 100.0
+
+
+def resolve_reward_weights(weights: Mapping[str, float] | None) -> Mapping[str, float]:
+    """Defaults overridden by ``weights``. Raises ValueError on unknown names or non-finite values."""
+    merged = dict(DEFAULT_REWARD_WEIGHTS)
+    if weights is None:
+        return MappingProxyType(merged)
+    if not isinstance(weights, Mapping):
+        raise ValueError(f"reward_weights must be a mapping of term -> weight, got {type(weights).__name__}")
+    for name, value in weights.items():
+        if name not in merged:
+            raise ValueError(f"unknown reward term {name!r}; valid terms: {', '.join(REWARD_TERMS)}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+            raise ValueError(f"reward weight {name!r} must be a finite number, got {value!r}")
+        merged[name] = float(value)
+    return MappingProxyType(merged)
+
+
+def reward_terms(state: RobotState, action: np.ndarray, previous_action: np.ndarray,
+                 target_speed_mps: float) -> dict[str, float]:
+    """Unweighted reward terms (see the module table)."""
+    v = state.base_lin_vel_body
+    g = state.projected_gravity_body
+    return {
+        "tracking": float(np.exp(-((v[0] - target_speed_mps) ** 2) / TRACKING_SIGMA_MPS**2)),
+        "lateral_drift": float(-(v[1] ** 2)),
+        "yaw_drift": float(-(state.base_ang_vel_body[2] ** 2 + state.base_rpy[2] ** 2)),
+        "orientation": float(-(g[0] ** 2 + g[1] ** 2)),
+        "energy": -state.mechanical_power_w,
+        "action_rate": float(-np.sum((np.asarray(action) - np.asarray(previous_action)) ** 2)),
+        "alive": 1.0,
+    }
+
+
+def weighted_terms(terms: Mapping[str, float], weights: Mapping[str, float]) -> dict[str, float]:
+    """Each term times its weight; the reward is the sum of the returned values."""
+    return {name: float(weights[name] * value) for name, value in terms.items()}
+
+
+def failure_reason(state: RobotState) -> str | None:
+    """Why the episode must end now: ``"physics"``, ``"tipped"``, ``"body_contact"`` or None."""
+    if (not state.is_finite() or np.linalg.norm(state.base_lin_vel_world) > MAX_LIN_SPEED_MPS
+            or np.linalg.norm(state.base_ang_vel_world) > MAX_ANG_SPEED_RADPS):
+        return "physics"
+    if state.upright < np.cos(MAX_TILT_RAD):
+        return "tipped"
+    if state.body_ground_contact:
+        return "body_contact"
+    return None
+
+
+def observation_layout(num_joints: int) -> Mapping[str, slice]:
+    """Names and slices of the observation vector (sizes follow the robot's joint count)."""
+    sizes = (("projected_gravity", 3), ("base_ang_vel_body", 3), ("base_lin_vel_body", 3),
+             ("joint_angles_rel", num_joints), ("joint_velocities", num_joints), ("last_action", num_joints),
+             ("target_speed", 1))
+    layout, start = {}, 0
+    for name, size in sizes:
+        layout[name] = slice(start, start + size)
+        start += size
+    return MappingProxyType(layout)
+
+
+def observation_bounds(num_joints: int, velocity_limits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Finite (low, high) bounds of the observation; observations are clipped into them."""
+    high = np.concatenate([
+        np.ones(3),                        # projected gravity, unit vector
+        np.full(3, 50.0),                  # rad/s
+        np.full(3, 20.0),                  # m/s
+        np.full(num_joints, 2 * np.pi),    # rad
+        np.full(num_joints, 3.0) * np.asarray(velocity_limits),  # rad/s
+        np.ones(num_joints),               # action
+        np.array([5.0]),                   # m/s
+    ])
+    return -high, high
+
+
+def build_observation(state: RobotState, standing_pose: np.ndarray, last_action: np.ndarray,
+                      target_speed_mps: float, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Observation vector (float32) in the order of :func:`observation_layout`, clipped to its bounds."""
+    obs = np.concatenate([
+        state.projected_gravity_body, state.base_ang_vel_body, state.base_lin_vel_body,
+        state.joint_angles - standing_pose, state.joint_velocities, last_action, [target_speed_mps],
+    ])
+    obs = np.nan_to_num(obs, nan=0.0, posinf=0.0, neginf=0.0)
+    return np.clip(obs, low, high).astype(np.float32)

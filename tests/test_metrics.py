@@ -1,0 +1,406 @@
+"""Unit tests for envs.metrics / envs.gait_analysis on synthetic rollouts with hand-computed answers."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pytest
+
+from envs import metrics
+from envs.metrics import Rollout
+
+SAMPLE_RATE_HZ = 100.0
+DT_S = 1.0 / SAMPLE_RATE_HZ
+
+
+def make_rollout(num_steps: int = 100, **overrides) -> Rollout:
+    """Rollout of a robot standing still on all four feet; override any field by keyword."""
+    n = num_steps
+    fields = dict(
+        time_s=np.arange(n) / SAMPLE_RATE_HZ,
+        dt_s=DT_S,
+        base_position_world=np.tile([0.0, 0.0, 0.45], (n, 1)),
+        base_rpy=np.zeros((n, 3)),
+        base_lin_vel_world=np.zeros((n, 3)),
+        base_lin_vel_body=np.zeros((n, 3)),
+        base_ang_vel_body=np.zeros((n, 3)),
+        command=np.zeros((n, 3)),
+        joint_angles=np.zeros((n, 12)),
+        joint_velocities=np.zeros((n, 12)),
+        joint_torques=np.zeros((n, 12)),
+        actions=np.zeros((n, 12)),
+        foot_contacts=np.ones((n, 4), dtype=bool),
+        foot_normal_forces=np.full((n, 4), 50.0),
+        foot_positions_world=np.zeros((n, 4, 3)),
+        total_mass_kg=20.0,
+        hip_height_m=0.5,
+        fell=False,
+        fall_time_s=None,
+    )
+    fields.update(overrides)
+    return Rollout(**fields)
+
+
+def gait_contacts(
+    offsets_cycles, duty: float, freq_hz: float = 1.5, duration_s: float = 10.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Contacts of an ideal periodic gait: foot i touches down when phase - offset_i crosses 0."""
+    n = int(round(duration_s * SAMPLE_RATE_HZ))
+    k = np.arange(n)
+    # k * f / fs keeps the phase exact for the rates used here (no float drift at edges).
+    phase = k[:, None] * freq_hz / SAMPLE_RATE_HZ - np.asarray(offsets_cycles)[None, :]
+    contacts = np.mod(phase, 1.0) < duty
+    return contacts, k / SAMPLE_RATE_HZ
+
+
+GAIT_TEMPLATES = {
+    "trot": ((0.0, 0.5, 0.5, 0.0), 0.6),
+    "pace": ((0.0, 0.5, 0.0, 0.5), 0.6),
+    "bound": ((0.0, 0.0, 0.5, 0.5), 0.4),
+    "pronk": ((0.0, 0.0, 0.0, 0.0), 0.4),
+    "walk": ((0.0, 0.5, 0.25, 0.75), 0.75),
+}
+
+
+# --- gait analysis ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("gait", sorted(GAIT_TEMPLATES))
+def test_template_gaits_classify_and_offsets_match(gait):
+    offsets, duty = GAIT_TEMPLATES[gait]
+    contacts, time_s = gait_contacts(offsets, duty)
+    measured = metrics.phase_offsets(contacts, time_s)
+    assert measured[0] == 0.0
+    assert np.all(metrics.circular_distance_cycles(measured, offsets) <= 0.02)
+    assert metrics.classify_gait(contacts, time_s) == gait
+
+
+def test_mirrored_walk_classifies_as_walk():
+    contacts, time_s = gait_contacts((0.0, 0.5, 0.75, 0.25), 0.75)
+    assert metrics.classify_gait(contacts, time_s) == "walk"
+
+
+def test_walk_sequence_with_low_duty_factor_is_not_walk():
+    contacts, time_s = gait_contacts((0.0, 0.5, 0.25, 0.75), 0.4)
+    assert metrics.classify_gait(contacts, time_s) == "irregular"
+
+
+@pytest.mark.parametrize("offsets", [(0.0, 0.15, 0.5, 0.65), (0.0, 0.15, 0.65, 0.5)])
+def test_transverse_and_rotary_gallop(offsets):
+    contacts, time_s = gait_contacts(offsets, 0.3, freq_hz=2.0)
+    assert metrics.classify_gait(contacts, time_s) == "gallop"
+
+
+def test_circular_mean_across_zero():
+    assert metrics.circular_mean_cycles([0.98, 0.02]) == pytest.approx(0.0, abs=1e-12)
+    assert metrics.circular_mean_cycles([0.9, 0.0]) == pytest.approx(0.95)
+    assert math.isnan(metrics.circular_mean_cycles([0.0, 0.5]))  # cancels: no mean direction
+    assert math.isnan(metrics.circular_mean_cycles([]))
+
+
+def test_offsets_near_cycle_boundary_classify_by_circular_distance():
+    # RL at 0.97 is 0.03 from the trot template's 0.0; a linear distance would say 0.97.
+    assert metrics.classify_offsets([0.0, 0.53, 0.46, 0.97], 0.6) == "trot"
+    assert metrics.classify_offsets([0.0, 0.03, 0.99, 0.02], 0.5) == "pronk"
+    assert metrics.classify_offsets([0.0, 0.5, 0.5, math.nan], 0.6) == "irregular"
+
+
+def test_phase_offset_is_circular_mean_of_jittered_touchdowns():
+    # FL touches down alternately 0.02 cycles before and after FR: mean offset 0.0, not 0.5.
+    period_samples = 100
+    n = 10 * period_samples
+    contacts = np.zeros((n, 4), dtype=bool)
+    for cycle, start in enumerate(range(period_samples, n - period_samples, period_samples)):
+        fl_start = start + (-2 if cycle % 2 else 2)  # first FL touch-down follows FR's
+        contacts[start:start + 50, [0, 2, 3]] = True
+        contacts[fl_start:fl_start + 50, 1] = True
+    time_s = np.arange(n) / SAMPLE_RATE_HZ
+    offsets = metrics.phase_offsets(contacts, time_s, stride_period=1.0)
+    assert offsets[1] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_exact_duty_factor():
+    n = 100
+    contacts = np.zeros((n, 4), dtype=bool)
+    contacts[:, 0] = True  # always down
+    contacts[:30, 1] = True  # 30 of 100 samples
+    contacts[::4, 2] = True  # 25 of 100 samples
+    np.testing.assert_allclose(metrics.duty_factors(contacts), [1.0, 0.3, 0.25, 0.0])
+
+
+def test_stride_frequency_of_2hz_pattern():
+    contacts, time_s = gait_contacts((0.0, 0.5, 0.5, 0.0), 0.5, freq_hz=2.0)
+    assert metrics.stride_frequency_hz(contacts, time_s) == pytest.approx(2.0)
+    assert metrics.stride_period_s(contacts, time_s) == pytest.approx(0.5)
+
+
+def test_stride_length_is_speed_over_frequency():
+    contacts, time_s = gait_contacts((0.0, 0.5, 0.5, 0.0), 0.5, freq_hz=2.0)
+    n = len(time_s)
+    vel = np.tile([0.8, 0.0, 0.0], (n, 1))
+    rollout = make_rollout(n, foot_contacts=contacts, base_lin_vel_body=vel)
+    assert metrics.stride_length_m(rollout) == pytest.approx(0.4)  # 0.8 m/s / 2 Hz
+
+
+def test_touchdowns_and_footfall_segments():
+    contacts = np.zeros((10, 4), dtype=bool)
+    contacts[0:3, 0] = True  # in contact at start: no observed touch-down
+    contacts[5:8, 0] = True
+    contacts[7:, 1] = True  # runs to the end
+    time_s = np.arange(10) / SAMPLE_RATE_HZ
+    tds = metrics.touchdown_times(contacts, time_s)
+    np.testing.assert_allclose(tds[0], [0.05])
+    np.testing.assert_allclose(tds[1], [0.07])
+    assert tds[2].size == 0 and tds[3].size == 0
+    segments = metrics.footfall_segments(contacts, time_s)
+    np.testing.assert_allclose(segments[0], [(0.0, 0.03), (0.05, 0.08)])
+    np.testing.assert_allclose(segments[1], [(0.07, 0.10)])
+    assert segments[2] == [] and segments[3] == []
+
+
+def test_no_touchdowns_standing_or_irregular():
+    n = 200
+    time_s = np.arange(n) / SAMPLE_RATE_HZ
+    standing = np.ones((n, 4), dtype=bool)
+    assert metrics.classify_gait(standing, time_s) == "standing"
+    airborne = np.zeros((n, 4), dtype=bool)
+    assert metrics.classify_gait(airborne, time_s) == "irregular"
+    assert np.all(np.isnan(metrics.phase_offsets(standing, time_s)))
+    assert math.isnan(metrics.stride_frequency_hz(standing, time_s))
+    summary = metrics.summarize(make_rollout(n))
+    assert summary["gait"] == "standing"
+    assert math.isnan(summary["stride_length_m"]) and math.isnan(summary["swing_clearance_m"])
+
+
+# --- locomotion metrics -------------------------------------------------------------------
+
+
+def test_speed_distance_and_froude():
+    n = 101
+    speed = 1.5
+    pos = np.zeros((n, 3))
+    pos[:, 0] = speed * np.arange(n) * DT_S
+    pos[:, 1] = -0.2 * np.arange(n) * DT_S
+    vel = np.tile([speed, 0.0, 0.0], (n, 1))
+    rollout = make_rollout(n, base_position_world=pos, base_lin_vel_body=vel, hip_height_m=0.45)
+    assert metrics.mean_forward_speed_mps(rollout) == pytest.approx(1.5)
+    assert metrics.forward_distance_m(rollout) == pytest.approx(1.5)  # 100 steps * 0.01 s * 1.5
+    assert metrics.distance_m(rollout) == pytest.approx(math.hypot(1.5, 0.2))
+    assert metrics.froude_number(rollout) == pytest.approx(1.5**2 / (9.81 * 0.45))
+
+
+def test_cost_of_transport_constant_power():
+    n, speed, mass = 201, 0.5, 25.0
+    pos = np.zeros((n, 3))
+    pos[:, 0] = speed * np.arange(n) * DT_S  # 2 s -> 1.0 m
+    rollout = make_rollout(
+        n,
+        base_position_world=pos,
+        joint_torques=np.full((n, 12), 2.0),
+        joint_velocities=np.full((n, 12), -3.0),  # |tau * qdot| counts negative work too
+        total_mass_kg=mass,
+    )
+    # 12 joints * 2 N*m * 3 rad/s = 72 W over 2 s = 144 J; CoT = P / (m g v).
+    assert metrics.mechanical_energy_j(rollout) == pytest.approx(144.0)
+    assert metrics.cost_of_transport(rollout) == pytest.approx(72.0 / (mass * 9.81 * speed))
+
+
+def test_cost_of_transport_nan_without_displacement():
+    n = 50
+    rollout = make_rollout(n, joint_torques=np.full((n, 12), 2.0), joint_velocities=np.full((n, 12), 3.0))
+    assert math.isnan(metrics.cost_of_transport(rollout))
+
+
+def test_tracking_error():
+    n = 100
+    vel = np.tile([0.5, 0.1, 0.0], (n, 1))
+    cmd = np.tile([0.8, -0.3, 0.2], (n, 1))
+    omega = np.zeros((n, 3))
+    omega[: n // 2, 2] = 0.5  # |0.5 - 0.2| = 0.3 for half the time
+    omega[n // 2 :, 2] = 0.0  # |0.0 - 0.2| = 0.2 for the other half
+    rollout = make_rollout(n, base_lin_vel_body=vel, command=cmd, base_ang_vel_body=omega)
+    assert metrics.tracking_error_xy_mps(rollout) == pytest.approx(0.5)  # ||(-0.3, 0.4)||
+    assert metrics.tracking_error_yaw_radps(rollout) == pytest.approx(0.25)
+
+
+def test_foot_slip_sliding_and_planted():
+    n = 50
+    feet = np.zeros((n, 4, 3))
+    feet[:, 0, 0] = 0.1 * np.arange(n) * DT_S  # FR slides at 0.1 m/s, the rest are planted
+    only_fr = np.zeros((n, 4), dtype=bool)
+    only_fr[:, 0] = True
+    sliding = make_rollout(n, foot_positions_world=feet, foot_contacts=only_fr)
+    assert metrics.foot_slip_mps(sliding) == pytest.approx(0.1)
+    planted = make_rollout(n, foot_positions_world=feet, foot_contacts=np.roll(only_fr, 1, axis=1))
+    assert metrics.foot_slip_mps(planted) == 0.0
+    airborne = make_rollout(n, foot_contacts=np.zeros((n, 4), dtype=bool))
+    assert math.isnan(metrics.foot_slip_mps(airborne))
+
+
+def test_foot_slip_ignores_swing_motion():
+    n = 40
+    feet = np.zeros((n, 4, 3))
+    contacts = np.ones((n, 4), dtype=bool)
+    contacts[10:20, 0] = False
+    feet[11:20, 0, 0] = np.linspace(0.05, 0.5, 9)  # swing foot moves fast, then lands moved
+    feet[20:, 0, 0] = 0.5
+    rollout = make_rollout(n, foot_positions_world=feet, foot_contacts=contacts)
+    assert metrics.foot_slip_mps(rollout) == 0.0
+
+
+def test_swing_clearance_of_sine_lift():
+    stance, swing = 20, 21
+    cycle_z = np.concatenate([np.zeros(stance), 0.05 * np.sin(np.pi * np.arange(1, swing + 1) / (swing + 1))])
+    cycle_contact = np.concatenate([np.ones(stance, bool), np.zeros(swing, bool)])
+    reps = 4
+    z = np.concatenate([np.tile(cycle_z, reps), np.zeros(stance)]) + 0.02  # ground offset cancels
+    contact = np.concatenate([np.tile(cycle_contact, reps), np.ones(stance, bool)])
+    n = z.size
+    feet = np.zeros((n, 4, 3))
+    feet[:, :, 2] = z[:, None]
+    rollout = make_rollout(n, foot_positions_world=feet, foot_contacts=np.repeat(contact[:, None], 4, axis=1))
+    assert metrics.swing_clearance_m(rollout) == pytest.approx(0.05)
+
+
+def test_swing_clearance_skips_unfinished_swing():
+    n = 30
+    contacts = np.ones((n, 4), dtype=bool)
+    contacts[20:, 0] = False  # lift-off but no touch-down before the end
+    feet = np.zeros((n, 4, 3))
+    feet[20:, 0, 2] = 0.1
+    rollout = make_rollout(n, foot_positions_world=feet, foot_contacts=contacts)
+    assert math.isnan(metrics.swing_clearance_m(rollout))
+
+
+def test_roll_pitch_rms_and_action_smoothness():
+    n = 100
+    rpy = np.zeros((n, 3))
+    rpy[:, 0] = np.where(np.arange(n) % 2 == 0, 0.1, -0.1)
+    rpy[:, 1] = 0.05
+    actions = np.zeros((n, 12))
+    actions[1::2, :] = 0.5  # every step changes all 12 actions by 0.5 -> 12 * 0.25 = 3.0
+    rollout = make_rollout(n, base_rpy=rpy, actions=actions)
+    assert metrics.roll_rms_rad(rollout) == pytest.approx(0.1)
+    assert metrics.pitch_rms_rad(rollout) == pytest.approx(0.05)
+    assert metrics.action_smoothness(rollout) == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize(
+    ("yaw_first_deg", "yaw_last_deg", "drift_deg"),
+    [(170.0, -170.0, 20.0), (-179.0, 179.0, 2.0), (10.0, 40.0, 30.0), (0.0, 180.0, 180.0), (90.0, -90.0, 180.0)],
+)
+def test_heading_drift_wraps(yaw_first_deg, yaw_last_deg, drift_deg):
+    n = 10
+    rpy = np.zeros((n, 3))
+    rpy[0, 2] = math.radians(yaw_first_deg)
+    rpy[-1, 2] = math.radians(yaw_last_deg)
+    assert metrics.heading_drift_deg(make_rollout(n, base_rpy=rpy)) == pytest.approx(drift_deg)
+
+
+def test_fall_duration_and_single_sample_edge_cases():
+    fallen = make_rollout(100, fell=True, fall_time_s=0.73)
+    assert metrics.time_to_fall_s(fallen) == pytest.approx(0.73)
+    assert metrics.duration_s(fallen) == pytest.approx(1.0)
+    assert math.isnan(metrics.time_to_fall_s(make_rollout(100)))
+    single = metrics.summarize(make_rollout(1))
+    assert math.isnan(single["action_smoothness"]) and math.isnan(single["foot_slip_mps"])
+    assert math.isnan(single["cost_of_transport"]) and single["distance_m"] == 0.0
+
+
+def test_summarize_trot_keys_and_types():
+    contacts, time_s = gait_contacts((0.0, 0.5, 0.5, 0.0), 0.6)
+    n = len(time_s)
+    rng = np.random.default_rng(0)
+    rollout = make_rollout(
+        n,
+        foot_contacts=contacts,
+        base_lin_vel_body=np.tile([0.6, 0.0, 0.0], (n, 1)),
+        actions=rng.uniform(-1.0, 1.0, (n, 12)),
+    )
+    summary = metrics.summarize(rollout)
+    assert summary["gait"] == "trot"
+    assert summary["stride_frequency_hz"] == pytest.approx(1.5, rel=0.02)
+    assert summary["duty_factor_per_foot"] == pytest.approx([0.6] * 4, abs=0.01)
+    assert len(summary["phase_offsets_cycles"]) == 4 and summary["phase_offsets_cycles"][0] == 0.0
+    for key, value in summary.items():
+        assert type(value) in (float, str, bool, list), key
+        if isinstance(value, list):
+            assert all(type(v) is float for v in value), key
+
+
+# --- Rollout container --------------------------------------------------------------------
+
+
+def test_dict_round_trip_through_npz():
+    rng = np.random.default_rng(1)
+    n = 20
+    original = make_rollout(
+        n, joint_angles=rng.normal(size=(n, 12)), foot_contacts=rng.random((n, 4)) < 0.5, fell=True, fall_time_s=0.15
+    )
+    for fall_time in (0.15, None):
+        rollout = Rollout.from_dict({**original.to_dict(), "fall_time_s": fall_time})
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **rollout.to_dict())
+        buffer.seek(0)
+        with np.load(buffer) as loaded:
+            restored = Rollout.from_dict(dict(loaded))
+        assert restored.fall_time_s == fall_time and restored.fell is True
+        assert restored.foot_contacts.dtype == bool
+        np.testing.assert_array_equal(restored.joint_angles, original.joint_angles)
+        np.testing.assert_array_equal(restored.foot_contacts, original.foot_contacts)
+        assert restored.dt_s == DT_S and restored.total_mass_kg == 20.0
+
+
+def test_from_dict_missing_field_raises():
+    d = make_rollout(5).to_dict()
+    del d["joint_torques"]
+    with pytest.raises(ValueError, match="joint_torques"):
+        Rollout.from_dict(d)
+
+
+@pytest.mark.parametrize(
+    ("field", "bad_value", "expected"),
+    [
+        ("joint_torques", np.zeros((10, 11)), r"joint_torques has shape \(10, 11\), expected \(10, 12\)"),
+        ("foot_positions_world", np.zeros((10, 4)), r"foot_positions_world has shape \(10, 4\), expected \(10, 4, 3\)"),
+        ("base_rpy", np.zeros((9, 3)), r"base_rpy has shape \(9, 3\), expected \(10, 3\)"),
+        ("foot_contacts", np.zeros((10, 3), bool), r"foot_contacts has shape \(10, 3\), expected \(10, 4\)"),
+        ("time_s", np.zeros((10, 1)), r"time_s has shape \(10, 1\)"),
+        ("dt_s", 0.0, "dt_s"),
+        ("hip_height_m", -0.5, "hip_height_m"),
+    ],
+)
+def test_bad_shapes_raise_value_error_naming_field(field, bad_value, expected):
+    with pytest.raises(ValueError, match=expected):
+        make_rollout(10, **{field: bad_value})
+
+
+def test_non_increasing_time_raises():
+    time_s = np.arange(10) / SAMPLE_RATE_HZ
+    time_s[5] = time_s[4]
+    with pytest.raises(ValueError, match="time_s"):
+        make_rollout(10, time_s=time_s)
+
+
+def test_rollout_is_frozen_and_read_only():
+    rollout = make_rollout(5)
+    with pytest.raises(AttributeError):
+        rollout.dt_s = 0.02  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        rollout.joint_torques[0, 0] = 1.0
+
+
+def test_metrics_module_is_pure_numpy():
+    import ast
+    import pathlib
+
+    allowed = {"__future__", "dataclasses", "math", "typing", "numpy", "envs.gait_analysis"}
+    for name in ("metrics.py", "gait_analysis.py"):
+        tree = ast.parse((pathlib.Path(metrics.__file__).parent / name).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                assert {a.name for a in node.names} <= allowed, (name, ast.dump(node))
+            elif isinstance(node, ast.ImportFrom):
+                assert node.module in allowed, (name, node.module)
