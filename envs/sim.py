@@ -6,8 +6,8 @@ law in controller coordinates at every physics substep::
 
     τ = clip(kp · (q* − q) − kd · q̇, −τ_max, τ_max),   and τ = 0 where |q̇| > q̇_max and τ pushes the same way
 
-and apply τ with TORQUE_CONTROL. At the default 500 Hz physics rate, kp = 220 N·m/rad and kd = 2 N·m·s/rad are
-well inside the explicit-integration stability bound for the Laikago's lightest joint (kd·dt/I ≈ 0.3 for the calf,
+and apply τ with TORQUE_CONTROL. At the default 250 Hz physics rate, kp = 300 N·m/rad and kd = 3 N·m·s/rad are
+well inside the explicit-integration stability bound for the Laikago's lightest joint (kd·dt/I ≈ 0.9 and kp·dt²/I ≈ 0.35 for the calf at 250 Hz,
 I ≈ 0.014 kg·m²); ``tests/envs/test_sim.py`` checks the robot holds its pose without oscillating.
 """
 
@@ -97,7 +97,11 @@ class Simulation:
             p.configureDebugVisualizer(pybullet.COV_ENABLE_GUI, 0)
         with quiet_stdout():
             self.ground_id = p.loadURDF(str(Path(pybullet_data.getDataPath()) / "plane.urdf"))
-            flags = pybullet.URDF_USE_SELF_COLLISION if self.settings.self_collision else 0
+            # Without URDF_USE_INERTIA_FROM_FILE PyBullet recomputes inertia from the collision shapes, so the two
+            # Laikago variants (mesh vs primitive collisions) would have different dynamics.
+            flags = pybullet.URDF_USE_INERTIA_FROM_FILE
+            if self.settings.self_collision:
+                flags |= pybullet.URDF_USE_SELF_COLLISION
             self.robot_id = p.loadURDF(resolve_robot_urdf(self.robot), [0, 0, self.robot.spawn_height_m],
                                        flags=flags)
         p.changeDynamics(self.ground_id, -1, lateralFriction=self.settings.ground_friction)
@@ -213,6 +217,7 @@ class Simulation:
                 forces[leg] += c[9]
             elif link in self._body_contact_ids:
                 body_contact = True
+                self.last_body_contact_link = link
         feet = np.array([s[4] for s in p.getLinkStates(self.robot_id, self.foot_link_ids)], dtype=float)
         return RobotState(
             time_s=self.time_s,

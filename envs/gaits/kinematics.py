@@ -98,3 +98,9 @@ def inverse_kinematics(robot: RobotDescription, feet_hip_frame: np.ndarray) -> I
     q1 = phi - np.arctan2(l2 * np.sin(q2), l1 + l2 * np.cos(q2))
     angles = np.stack([q0, q1, q2], axis=1).reshape(-1)
     return IKResult(joint_angles=angles, clamped=clamped)
+
+
+def standing_base_height_m(robot: RobotDescription) -> float:
+    """Base height above flat ground in the standing pose if the legs were rigid, m (feet resting on the ground)."""
+    feet = foot_positions_body(robot, robot.standing_angles)
+    return float(-feet[:, 2].mean() + robot.foot_radius_m)

@@ -44,8 +44,8 @@ LAIKAGO = RobotDescription(
     joint_upper=(0.87, 2.6, -0.35) * 4,
     torque_limits=(35.0, 35.0, 35.0) * 4,
     velocity_limits=(20.0, 20.0, 20.0) * 4,
-    kp=(220.0, 220.0, 220.0) * 4,
-    kd=(2.0, 2.0, 2.0) * 4,
+    kp=(300.0, 300.0, 300.0) * 4,
+    kd=(3.0, 3.0, 3.0) * 4,
     spawn_height_m=0.48,
     hip_positions_body=(
         (_HIP_X_FRONT, -_HIP_Y, _HIP_Z),

@@ -1,0 +1,93 @@
+"""Controllers: anything that maps (observation, robot state, time, command) to an env action.
+
+Scripted gaits and learned policies implement the same :class:`Controller` protocol, so rollouts, evaluation and
+the benchmark treat them alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from envs.gaits.kinematics import forward_kinematics, inverse_kinematics
+from envs.gaits.spec import GaitSpec
+from envs.gaits.trajectory import FootTrajectoryGenerator, leg_phases, stance_mask
+from envs.robots.description import RobotDescription
+from envs.state import RobotState
+
+
+@runtime_checkable
+class Controller(Protocol):
+    """Maps what the robot senses to an action of the env it runs in.
+
+    ``act`` receives the env observation (float32 vector), the robot state (named quantities, see
+    :class:`~envs.state.RobotState`), the time since reset (s) and the command ``(vx m/s, vy m/s, yaw_rate rad/s)``
+    in the body frame, and returns an action of the env's action space (float32, shape (12,), in [-1, 1]).
+    """
+
+    name: str
+
+    def reset(self) -> None:
+        """Called at the start of each episode."""
+
+    def act(self, observation: np.ndarray, state: RobotState, time_s: float, command: np.ndarray) -> np.ndarray:
+        ...
+
+
+def joint_targets_to_action(robot: RobotDescription, targets: np.ndarray, action_scale: float) -> np.ndarray:
+    """Joint position targets (controller angles, rad) -> ``LaikagoWalk-v0`` action (pd mode), clipped to [-1, 1]."""
+    return np.clip((np.asarray(targets) - robot.standing_angles) / action_scale, -1.0, 1.0).astype(np.float32)
+
+
+@dataclass
+class GaitController:
+    """Open-loop gait: phase clock → foot trajectories → inverse kinematics → joint targets → action.
+
+    Attributes:
+        robot: the robot description (kinematics and standing pose).
+        spec: the gait.
+        action_scale: the env's ``action_scale`` (rad per unit action), to express targets as actions.
+        body_height_m: hip height above the ground; defaults to the spec's, else the standing pose's.
+        ramp_s: the stride grows from zero over this time after reset, so the robot does not lurch.
+    """
+
+    robot: RobotDescription
+    spec: GaitSpec
+    action_scale: float
+    body_height_m: float | None = None
+    ramp_s: float = 1.0
+
+    def __post_init__(self) -> None:
+        self.name = self.spec.name
+        stand_feet = forward_kinematics(self.robot, self.robot.standing_angles)
+        height = self.body_height_m or self.spec.body_height_m or float(-stand_feet[:, 2].mean())
+        self.body_height_m = height
+        nominal = np.column_stack([np.zeros(4), np.array(self.robot.hip_lateral_offsets_m), np.full(4, -height)])
+        self.generator = FootTrajectoryGenerator(self.spec, self.robot.hip_positions, nominal)
+        self.last_clamped = np.zeros(4, dtype=bool)
+
+    def reset(self) -> None:
+        self.last_clamped = np.zeros(4, dtype=bool)
+
+    def phases(self, time_s: float) -> np.ndarray:
+        """Leg phases in cycles, (4,), FR, FL, RR, RL; stance while phase < duty factor."""
+        return leg_phases(time_s, self.spec)
+
+    def planned_stance(self, time_s: float) -> np.ndarray:
+        return stance_mask(self.phases(time_s), self.spec.duty_factor)
+
+    def joint_targets(self, time_s: float, command: np.ndarray) -> np.ndarray:
+        """Joint position targets (controller angles, rad, (12,)) at ``time_s`` for ``command``."""
+        ramp = min(1.0, time_s / self.ramp_s) if self.ramp_s > 0 else 1.0
+        cmd = np.asarray(command, dtype=float) * ramp
+        feet = self.generator.foot_targets(self.phases(time_s), cmd, self.body_height_m)
+        if ramp < 1.0:  # lift the feet gradually too, so the first steps are small
+            feet[:, 2] = -self.body_height_m + ramp * (feet[:, 2] + self.body_height_m)
+        result = inverse_kinematics(self.robot, feet)
+        self.last_clamped = result.clamped
+        return result.joint_angles
+
+    def act(self, observation: np.ndarray, state: RobotState, time_s: float, command: np.ndarray) -> np.ndarray:
+        return joint_targets_to_action(self.robot, self.joint_targets(time_s, command), self.action_scale)

@@ -1,0 +1,103 @@
+"""Bad actions and settings get documented errors; physics blow-ups end the episode cleanly; no client leaks."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+from envs._pybullet import BulletClient, pybullet
+from envs.config import WalkSettings
+
+
+@pytest.mark.parametrize("bad, message", [
+    (np.full(12, np.nan, np.float32), "NaN or inf at FR_hip"),
+    (np.r_[np.zeros(11), np.inf].astype(np.float32), "NaN or inf at RL_calf"),
+    (np.zeros(11, np.float32), r"shape \(12,\), got \(11,\)"),
+    (np.zeros((1, 12), np.float32), r"shape \(12,\), got \(1, 12\)"),
+    (np.array(["a"] * 12), "must be numeric"),
+    (np.zeros(12, np.complex64), "must be numeric"),
+    (None, "must be numeric"),
+])
+def test_bad_actions_raise_value_error(make_env, bad, message):
+    env = make_env()
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match=message):
+        env.step(bad)
+    # The env is still usable afterwards.
+    assert env.step(np.zeros(12, np.float32))[0].shape == (46,)
+
+
+def test_safe_dtypes_are_converted_and_out_of_range_is_clipped(make_env):
+    env = make_env()
+    env.reset(seed=0)
+    obs = env.step(np.zeros(12, np.int64))[0]
+    assert obs.dtype == np.float32
+    obs = env.step(np.full(12, 5.0))[0]  # float64, out of range: clipped to 1
+    np.testing.assert_array_equal(obs[env.unwrapped.observation_layout["last_action"]], np.ones(12))
+
+
+def test_step_before_reset_raises(make_env):
+    env = make_env()
+    with pytest.raises(RuntimeError, match="reset"):
+        env.unwrapped.step(np.zeros(12, np.float32))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"robot": "spot"}, "unknown robot 'spot'; valid robots: laikago, laikago_fast"),
+    ({"physics_hz": 240.0}, "whole multiple of control_hz"),
+    ({"physics_hz": 10.0}, r"physics_hz=10.0 is out of range"),
+    ({"control_hz": float("nan")}, "control_hz must be a finite number"),
+    ({"motor_control": "velocity"}, "unknown motor_control 'velocity'; valid: pd, torque"),
+    ({"action_scale": 0.0}, r"action_scale=0.0 is out of range; valid: \(0.0"),
+    ({"target_speed_mps": "fast"}, "target_speed_mps must be a finite number"),
+    ({"episode_seconds": -1.0}, "episode_seconds"),
+    ({"reward_weights": {"speed": 1.0}}, "unknown reward term 'speed'"),
+    ({"solver_iterations": 2.5}, "solver_iterations must be an integer"),
+    ({"self_collision": "yes"}, "self_collision must be True or False"),
+    ({"terrain": "rough"}, "unknown setting.*'terrain'.*valid settings: robot, physics_hz"),
+])
+def test_invalid_settings_raise_at_construction(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        gym.make("quadgait/LaikagoWalk-v0", **kwargs)
+
+
+@pytest.mark.filterwarnings("ignore:.*not in the possible render_modes")  # gymnasium warns first; we then raise
+def test_unknown_render_mode_lists_valid():
+    with pytest.raises(ValueError, match="unknown render_mode 'video'; valid: None, human, rgb_array"):
+        gym.make("quadgait/LaikagoWalk-v0", render_mode="video").unwrapped
+
+
+def test_settings_round_trip():
+    settings = WalkSettings.from_kwargs(target_speed_mps=0.8, reward_weights={"alive": 0.0})
+    assert WalkSettings.from_kwargs(**settings.to_dict()) == settings
+    assert settings.reward_weights["alive"] == 0.0 and settings.reward_weights["tracking"] == 1.0
+
+
+def test_physics_blow_up_ends_episode_without_nan(make_env):
+    env = make_env()
+    obs, _ = env.reset(seed=0)
+    sim = env.unwrapped.sim
+    sim.client.resetBaseVelocity(sim.robot_id, [500.0, 0.0, 0.0], [0.0, 0.0, 0.0])
+    obs, reward, terminated, truncated, info = env.step(np.zeros(12, np.float32))
+    assert terminated and info["failure"] == "physics"
+    assert np.all(np.isfinite(obs)) and np.isfinite(reward)
+    assert env.observation_space.contains(obs)
+
+
+def _next_client_id() -> int:
+    client = BulletClient(connection_mode=pybullet.DIRECT)
+    cid = client._client
+    client.disconnect()
+    return cid
+
+
+def test_200_create_close_cycles_leak_no_connections():
+    before = _next_client_id()
+    for i in range(200):
+        env = gym.make("quadgait/LaikagoWalk-v0")
+        env.reset(seed=i)
+        env.step(np.zeros(12, np.float32))
+        env.close()
+    # PyBullet hands out the lowest free client slot, so any leaked connection would shift this id.
+    assert _next_client_id() == before
