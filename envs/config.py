@@ -43,7 +43,7 @@ class WalkSettings:
     control_hz: float = 50.0
     solver_iterations: int = 20
     motor_control: str = "pd"
-    action_scale: float = 0.4
+    action_scale: float = 0.6
     target_speed_mps: float = 0.5
     episode_seconds: float = 20.0
     init_joint_noise_rad: float = 0.02

@@ -51,6 +51,9 @@ class GaitController:
         action_scale: the env's ``action_scale`` (rad per unit action), to express targets as actions.
         body_height_m: hip height above the ground; defaults to the spec's, else the standing pose's.
         ramp_s: the stride grows from zero over this time after reset, so the robot does not lurch.
+        attitude_gain: body-levelling feedback, m of leg-length change per m of hip-height error caused by body
+            roll and pitch (0 = purely open loop). Legs on the low side of the body lengthen, those on the high
+            side shorten; this is what keeps gaits with pitching support (bound, pronk) from sitting down.
     """
 
     robot: RobotDescription
@@ -58,6 +61,7 @@ class GaitController:
     action_scale: float
     body_height_m: float | None = None
     ramp_s: float = 1.0
+    attitude_gain: float = 0.5
 
     def __post_init__(self) -> None:
         self.name = self.spec.name
@@ -78,16 +82,28 @@ class GaitController:
     def planned_stance(self, time_s: float) -> np.ndarray:
         return stance_mask(self.phases(time_s), self.spec.duty_factor)
 
-    def joint_targets(self, time_s: float, command: np.ndarray) -> np.ndarray:
-        """Joint position targets (controller angles, rad, (12,)) at ``time_s`` for ``command``."""
+    def joint_targets(self, time_s: float, command: np.ndarray,
+                      roll_pitch: tuple[float, float] | None = None) -> np.ndarray:
+        """Joint position targets (controller angles, rad, (12,)) at ``time_s`` for ``command``.
+
+        ``roll_pitch`` (rad) feeds the attitude feedback when ``attitude_gain`` > 0.
+        """
         ramp = min(1.0, time_s / self.ramp_s) if self.ramp_s > 0 else 1.0
         cmd = np.asarray(command, dtype=float) * ramp
         feet = self.generator.foot_targets(self.phases(time_s), cmd, self.body_height_m)
         if ramp < 1.0:  # lift the feet gradually too, so the first steps are small
             feet[:, 2] = -self.body_height_m + ramp * (feet[:, 2] + self.body_height_m)
+        if self.attitude_gain > 0 and roll_pitch is not None:
+            roll, pitch = roll_pitch
+            hips = self.robot.hip_positions
+            # Hip height error from attitude: -x·sin(pitch) (nose-down pitch lowers front hips), +y·sin(roll).
+            hip_drop = hips[:, 0] * np.sin(pitch) - hips[:, 1] * np.sin(roll)
+            feet[:, 2] -= self.attitude_gain * hip_drop
         result = inverse_kinematics(self.robot, feet)
         self.last_clamped = result.clamped
         return result.joint_angles
 
     def act(self, observation: np.ndarray, state: RobotState, time_s: float, command: np.ndarray) -> np.ndarray:
-        return joint_targets_to_action(self.robot, self.joint_targets(time_s, command), self.action_scale)
+        roll_pitch = (float(state.base_rpy[0]), float(state.base_rpy[1]))
+        return joint_targets_to_action(self.robot, self.joint_targets(time_s, command, roll_pitch),
+                                       self.action_scale)

@@ -21,9 +21,18 @@ HIPS = np.array([[0.21, -0.07, 0.0], [0.21, 0.07, 0.0], [-0.21, -0.07, 0.0], [-0
 NOMINAL = np.array([[0.0, -0.04, -0.45], [0.0, 0.04, -0.45], [0.0, -0.04, -0.45], [0.0, 0.04, -0.45]])
 ZERO = np.zeros(3)
 
+# Explicit trot-like spec for hand-computed numbers (independent of the tuned presets):
+# 2 Hz, duty 0.6 -> period 0.5 s, stance 0.3 s; diagonal pairs; swing apex 0.07 m; standing height.
+TROT = dict(name="test_trot", stride_frequency_hz=2.0, duty_factor=0.6,
+            phase_offsets=(0.0, 0.5, 0.5, 0.0), swing_height_m=0.07)
+
+
+def make_spec(**changes) -> GaitSpec:
+    return GaitSpec(**{**TROT, **changes})
+
 
 def make_gen(spec: GaitSpec | None = None, **kw) -> FootTrajectoryGenerator:
-    return FootTrajectoryGenerator(spec or get_gait("trot"), HIPS, NOMINAL, **kw)
+    return FootTrajectoryGenerator(spec or make_spec(), HIPS, NOMINAL, **kw)
 
 
 def all_phases(phase: float) -> np.ndarray:
@@ -47,7 +56,8 @@ def test_trot_phases_repeat_after_one_period_and_diagonals_match():
 
 
 def test_leg_phases_formula_and_phase0():
-    spec = get_gait("walk")  # 1 Hz, offsets (0, .5, .75, .25)
+    spec = make_spec(stride_frequency_hz=1.0, phase_offsets=(0.0, 0.5, 0.75, 0.25))
+    # (0.1 + 0.3 * 1 Hz + offset) % 1
     np.testing.assert_allclose(leg_phases(0.3, spec, phase0=0.1), [0.4, 0.9, 0.15, 0.65])
 
 
@@ -59,7 +69,7 @@ def test_leg_phases_vectorized_and_in_range():
     assert np.all((p >= 0.0) & (p < 1.0))
     np.testing.assert_allclose(p[500], leg_phases(float(t[500]), spec))
     # Tiny negative value must wrap to 0, not 1.0.
-    assert leg_phases(-1e-20, get_gait("pronk"))[0] == 0.0
+    assert leg_phases(-1e-20, make_spec(phase_offsets=(0.0, 0.0, 0.0, 0.0)))[0] == 0.0
 
 
 def test_leg_phases_rejects_nan():
@@ -106,7 +116,17 @@ def _max_jump(gen: FootTrajectoryGenerator, command, step: float) -> float:
 
 @pytest.mark.parametrize("gait", ["walk", "trot", "pace", "bound", "gallop", "pronk"])
 def test_zero_command_trajectory_continuous_over_whole_cycle(gait):
-    assert _max_jump(make_gen(get_gait(gait)), ZERO, 1e-3) < 1e-3
+    spec = get_gait(gait)
+    gen = make_gen(spec)
+    # At zero command only z moves, and only in swing: z = h * (1 - cos 2 pi s) / 2 with
+    # s = (phase - duty) / (1 - duty). Its slope is pi * h * sin(2 pi s) per unit s, so
+    # |dz/dphase| <= pi * h / (1 - duty); a chord over one phase step cannot exceed slope * step.
+    slope = np.pi * spec.swing_height_m / (1.0 - spec.duty_factor)
+    for step in (1e-3, 1e-4):
+        jump = _max_jump(gen, ZERO, step)
+        assert jump <= slope * step + 1e-12
+        # The bound is tight (reached near s = 1/4), so it is not a loose tolerance.
+        assert jump >= 0.99 * slope * step
 
 
 @pytest.mark.parametrize("gait", ["walk", "trot", "pace", "bound", "gallop", "pronk"])
@@ -124,7 +144,7 @@ def test_commanded_trajectory_continuous_over_whole_cycle(gait, command):
 
 
 def test_body_height_priority():
-    spec = get_gait("trot").with_changes(body_height_m=0.4)
+    spec = make_spec(body_height_m=0.4)  # duty 0.6, swing 0.07 -> apex at phase 0.8
     gen = make_gen(spec)
     np.testing.assert_allclose(gen.foot_targets(all_phases(0.1), ZERO)[:, 2], -0.4)
     np.testing.assert_allclose(gen.foot_targets(all_phases(0.1), ZERO, body_height_m=0.5)[:, 2], -0.5)
@@ -136,7 +156,7 @@ def test_body_height_priority():
 
 # ---------------------------------------------------------- forward command
 def test_forward_stride_raibert_placement():
-    gen = make_gen()  # trot 2 Hz, duty 0.6 -> T_st = 0.3 s; vx = 0.5 -> S = 0.15 m
+    gen = make_gen()  # 2 Hz, duty 0.6 -> T_st = 0.3 s; vx = 0.5 -> S = 0.15 m
     cmd = np.array([0.5, 0.0, 0.0])
     np.testing.assert_allclose(gen.stride_vectors(cmd), [[0.15, 0.0]] * 4)
     td = gen.foot_targets(all_phases(0.0), cmd)
@@ -151,7 +171,7 @@ def test_forward_stride_raibert_placement():
 
 
 def test_stance_foot_velocity_cancels_body_velocity():
-    spec = get_gait("trot")
+    spec = make_spec()
     gen = make_gen(spec)
     cmd = np.array([0.5, 0.0, 0.0])
     dt = 1e-3
@@ -219,7 +239,7 @@ def test_constructor_validation():
 
 def test_returned_arrays_are_fresh_and_inputs_copied():
     hips, nominal = HIPS.copy(), NOMINAL.copy()
-    gen = FootTrajectoryGenerator(get_gait("trot"), hips, nominal)
+    gen = FootTrajectoryGenerator(make_spec(), hips, nominal)  # body_height_m None -> nominal z
     nominal[:] = 99.0  # caller mutation must not leak in
     a = gen.foot_targets(all_phases(0.1), ZERO)
     a[:] = 123.0
@@ -234,7 +254,7 @@ def test_returned_arrays_are_fresh_and_inputs_copied():
 
 
 def test_per_leg_phases_mix_stance_and_swing():
-    gen = make_gen()
+    gen = make_gen()  # duty 0.6, swing 0.07: phase 0 is touch-down, 0.8 is the swing apex
     out = gen.foot_targets(np.array([0.0, 0.8, 0.8, 0.0]), ZERO)
     np.testing.assert_allclose(out[[FR, RL], 2], -0.45)
     np.testing.assert_allclose(out[[FL, RR], 2], -0.45 + 0.07)

@@ -1,0 +1,76 @@
+"""Figures from recorded rollouts (matplotlib, headless Agg backend). Files are written atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from envs.gait_analysis import LEG_NAMES, footfall_segments  # noqa: E402
+from envs.metrics import Rollout  # noqa: E402
+from train.atomic import atomic_path  # noqa: E402
+
+
+def footfall_diagram(rollouts: Sequence[tuple[str, Rollout]], path: str | os.PathLike, window_s: float = 3.0) -> Path:
+    """Hildebrand footfall diagram: one panel per rollout, a bar per foot while it is in contact.
+
+    Shows the last ``window_s`` seconds of each rollout (the steady state, after the start-up ramp).
+    """
+    fig, axes = plt.subplots(len(rollouts), 1, figsize=(8, 1.4 + 1.1 * len(rollouts)), squeeze=False)
+    for ax, (label, rollout) in zip(axes[:, 0], rollouts):
+        t_end = float(rollout.time_s[-1])
+        t_start = max(float(rollout.time_s[0]), t_end - window_s)
+        segments = footfall_segments(rollout.foot_contacts, rollout.time_s)
+        for row, leg in enumerate(LEG_NAMES):
+            bars = [(max(s, t_start), min(e, t_end) - max(s, t_start)) for s, e in segments[row]
+                    if e > t_start and s < t_end]
+            ax.broken_barh(bars, (row - 0.35, 0.7), color="0.15")
+        ax.set_yticks(range(4), LEG_NAMES)
+        ax.invert_yaxis()
+        ax.set_xlim(t_start, t_end)
+        ax.set_title(label, fontsize=10, loc="left")
+    axes[-1, 0].set_xlabel("time (s); bars = foot in contact")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def speed_trace(rollouts: Sequence[tuple[str, Rollout]], path: str | os.PathLike) -> Path:
+    """Forward speed (body frame) against time, with the commanded speed dashed."""
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    for label, rollout in rollouts:
+        line, = ax.plot(rollout.time_s, rollout.base_lin_vel_body[:, 0], label=label, lw=1)
+        ax.plot(rollout.time_s, rollout.command[:, 0], ls="--", color=line.get_color(), lw=0.8)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("forward speed (m/s)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def cost_of_transport_vs_speed(points: Sequence[tuple[str, float, float]], path: str | os.PathLike) -> Path:
+    """Scatter of (label, mean speed m/s, cost of transport), one colour per label."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    labels = sorted({p[0] for p in points})
+    for label in labels:
+        xs = [p[1] for p in points if p[0] == label and np.isfinite(p[2])]
+        ys = [p[2] for p in points if p[0] == label and np.isfinite(p[2])]
+        ax.scatter(xs, ys, label=label, s=18)
+    ax.set_xlabel("mean forward speed (m/s)")
+    ax.set_ylabel("mechanical cost of transport")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _save(fig, path: str | os.PathLike) -> Path:
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format=path.suffix.lstrip(".") or "png")
+    plt.close(fig)
+    return path
