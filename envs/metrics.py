@@ -37,7 +37,7 @@ __all__ = [
     "action_smoothness", "circular_distance_cycles", "circular_mean_cycles", "classify_gait",
     "classify_offsets", "cost_of_transport", "distance_m", "duration_s", "duty_factors",
     "foot_slip_mps", "footfall_segments", "forward_distance_m", "froude_number",
-    "heading_drift_deg", "mean_forward_speed_mps", "mechanical_energy_j", "phase_offsets",
+    "heading_change_deg", "heading_drift_deg", "mean_forward_speed_mps", "mean_yaw_rate_radps", "mechanical_energy_j", "phase_offsets",
     "pitch_rms_rad", "roll_rms_rad", "stride_frequency_hz", "stride_length_m",
     "stride_period_s", "summarize", "swing_clearance_m", "time_to_fall_s", "touchdown_times",
     "tracking_error_xy_mps", "tracking_error_yaw_radps",
@@ -312,12 +312,29 @@ def heading_drift_deg(rollout: Rollout) -> float:
     return math.degrees(abs(wrapped))
 
 
-def summarize(rollout: Rollout) -> dict[str, float | str | bool | list[float]]:
+def heading_change_deg(rollout: Rollout) -> float:
+    """Signed total yaw change first-to-last sample, deg, counting full turns (yaw unwrapped); + = turned left."""
+    yaw = np.unwrap(rollout.base_rpy[:, 2])
+    return math.degrees(float(yaw[-1] - yaw[0]))
+
+
+def mean_yaw_rate_radps(rollout: Rollout) -> float:
+    """Mean body yaw rate (base_ang_vel_body z), rad/s; + = turning left."""
+    return float(np.mean(rollout.base_ang_vel_body[:, 2]))
+
+
+def summarize(rollout: Rollout, gait_window_start_s: float = 0.0) -> dict[str, float | str | bool | list[float]]:
     """All metrics in one dict of plain Python values (JSON-friendly, NaN where undefined).
 
-    Per-foot lists are ordered FR, FL, RR, RL; phase offsets are in cycles relative to FR.
+    Per-foot lists are ordered FR, FL, RR, RL; phase offsets are in cycles relative to FR. The contact-phase
+    metrics (duty factor, stride, phase offsets, gait class) use only samples at or after
+    ``gait_window_start_s`` (s since reset), so a start-up transient does not blur them; if fewer than two
+    samples remain, the whole rollout is used.
     """
-    contacts, times = rollout.foot_contacts, rollout.time_s
+    window = rollout.time_s >= gait_window_start_s
+    if window.sum() < 2:
+        window = np.ones_like(window)
+    contacts, times = rollout.foot_contacts[window], rollout.time_s[window]
     duty = duty_factors(contacts)
     period = stride_period_s(contacts, times)
     return {
@@ -345,4 +362,7 @@ def summarize(rollout: Rollout) -> dict[str, float | str | bool | list[float]]:
         "pitch_rms_rad": pitch_rms_rad(rollout),
         "action_smoothness": action_smoothness(rollout),
         "heading_drift_deg": heading_drift_deg(rollout),
+        "heading_change_deg": heading_change_deg(rollout),
+        "mean_yaw_rate_radps": mean_yaw_rate_radps(rollout),
+        "gait_window_start_s": float(times[0]),
     }

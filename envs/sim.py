@@ -119,6 +119,8 @@ class Simulation:
         self.joint_ids = [joints[n] for n in self.robot.urdf_joint_names]
         self.foot_link_ids = [links[n] for n in self.robot.foot_link_names]
         self._foot_index = {link: i for i, link in enumerate(self.foot_link_ids)}
+        for link in self.foot_link_ids:  # see RobotDescription.foot_spinning_friction for why
+            p.changeDynamics(self.robot_id, link, spinningFriction=self.robot.foot_spinning_friction)
         self._body_contact_ids = {-1} | {links[n] for n in self.robot.body_contact_links}
         self.num_pybullet_joints = p.getNumJoints(self.robot_id)
         # Switch off PyBullet's default velocity motors so our torques are the only actuation.

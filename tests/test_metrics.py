@@ -404,3 +404,32 @@ def test_metrics_module_is_pure_numpy():
                 assert {a.name for a in node.names} <= allowed, (name, ast.dump(node))
             elif isinstance(node, ast.ImportFrom):
                 assert node.module in allowed, (name, node.module)
+
+
+def test_heading_change_counts_full_turns_and_sign():
+    from envs.metrics import heading_change_deg, mean_yaw_rate_radps
+
+    n = 200
+    t = np.arange(n) * 0.05
+    yaw_true = 0.5 * t  # 0.5 rad/s for 10 s: 5 rad = 286.5 deg, wraps through +-pi
+    rollout = _heading_rollout(t, yaw_true)
+    assert heading_change_deg(rollout) == pytest.approx(np.degrees(yaw_true[-1]), rel=1e-6)
+    assert mean_yaw_rate_radps(rollout) == pytest.approx(0.5)
+    assert heading_change_deg(_heading_rollout(t, -yaw_true)) == pytest.approx(-np.degrees(yaw_true[-1]), rel=1e-6)
+
+
+def _heading_rollout(t, yaw):
+    from envs.metrics import Rollout
+
+    n = t.size
+    rpy = np.zeros((n, 3))
+    rpy[:, 2] = (yaw + np.pi) % (2 * np.pi) - np.pi  # what PyBullet reports: wrapped
+    ang = np.zeros((n, 3))
+    ang[:, 2] = np.gradient(yaw, t)
+    zeros3 = np.zeros((n, 3))
+    return Rollout(time_s=t, dt_s=float(t[1] - t[0]), base_position_world=zeros3, base_rpy=rpy,
+                   base_lin_vel_world=zeros3, base_lin_vel_body=zeros3, base_ang_vel_body=ang, command=zeros3,
+                   joint_angles=np.zeros((n, 12)), joint_velocities=np.zeros((n, 12)),
+                   joint_torques=np.zeros((n, 12)), actions=np.zeros((n, 12)), foot_contacts=np.ones((n, 4), bool),
+                   foot_normal_forces=np.zeros((n, 4)), foot_positions_world=np.zeros((n, 4, 3)),
+                   total_mass_kg=25.0, hip_height_m=0.44, fell=False, fall_time_s=None)

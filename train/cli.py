@@ -16,6 +16,10 @@ import numpy as np
 from train.atomic import dumps, write_json
 
 
+#: Contact-phase metrics skip the 1 s start-up ramp of the scripted gaits and one more second of settling.
+GAIT_WINDOW_START_S = 2.0
+
+
 class CLIError(Exception):
     """A user error: printed as one line on stderr, exit code 2."""
 
@@ -69,7 +73,7 @@ def walk_summary(rollout, gait: str, robot: str, command: np.ndarray, seed: int)
     """The numbers ``quadgait walk`` reports, plus the full metric set."""
     from envs import metrics
 
-    summary = metrics.summarize(rollout)
+    summary = metrics.summarize(rollout, gait_window_start_s=GAIT_WINDOW_START_S)
     return {
         "gait": gait, "robot": robot, "seed": seed,
         "command": {"vx_mps": float(command[0]), "vy_mps": float(command[1]), "yaw_rate_radps": float(command[2])},

@@ -54,6 +54,9 @@ class GaitController:
         attitude_gain: body-levelling feedback, m of leg-length change per m of hip-height error caused by body
             roll and pitch (0 = purely open loop). Legs on the low side of the body lengthen, those on the high
             side shorten; this is what keeps gaits with pitching support (bound, pronk) from sitting down.
+        heading_gain: steering feedback, rad/s of extra yaw-rate command per rad of heading error, 1/s. The heading
+            reference starts at the heading of the first call after reset and integrates the commanded yaw rate;
+            without it the asymmetric gaits (walk, pace, gallop) drift 40-50 deg in 20 s.
     """
 
     robot: RobotDescription
@@ -62,6 +65,7 @@ class GaitController:
     body_height_m: float | None = None
     ramp_s: float = 1.0
     attitude_gain: float = 0.5
+    heading_gain: float = 1.0
 
     def __post_init__(self) -> None:
         self.name = self.spec.name
@@ -71,9 +75,13 @@ class GaitController:
         nominal = np.column_stack([np.zeros(4), np.array(self.robot.hip_lateral_offsets_m), np.full(4, -height)])
         self.generator = FootTrajectoryGenerator(self.spec, self.robot.hip_positions, nominal)
         self.last_clamped = np.zeros(4, dtype=bool)
+        self._heading_ref: float | None = None
+        self._last_time_s = 0.0
 
     def reset(self) -> None:
         self.last_clamped = np.zeros(4, dtype=bool)
+        self._heading_ref = None
+        self._last_time_s = 0.0
 
     def phases(self, time_s: float) -> np.ndarray:
         """Leg phases in cycles, (4,), FR, FL, RR, RL; stance while phase < duty factor."""
@@ -105,5 +113,18 @@ class GaitController:
 
     def act(self, observation: np.ndarray, state: RobotState, time_s: float, command: np.ndarray) -> np.ndarray:
         roll_pitch = (float(state.base_rpy[0]), float(state.base_rpy[1]))
-        return joint_targets_to_action(self.robot, self.joint_targets(time_s, command, roll_pitch),
-                                       self.action_scale)
+        return joint_targets_to_action(self.robot, self.joint_targets(time_s, self.steer(state, time_s, command),
+                                                                      roll_pitch), self.action_scale)
+
+    def steer(self, state: RobotState, time_s: float, command: np.ndarray) -> np.ndarray:
+        """The command with the heading feedback added to its yaw rate (see ``heading_gain``)."""
+        cmd = np.array(command, dtype=float)
+        yaw = float(state.base_rpy[2])
+        if self._heading_ref is None or time_s < self._last_time_s:
+            self._heading_ref = yaw
+        ramp = min(1.0, time_s / self.ramp_s) if self.ramp_s > 0 else 1.0  # the yaw command ramps up too
+        self._heading_ref += ramp * cmd[2] * (time_s - self._last_time_s)
+        self._last_time_s = time_s
+        error = (self._heading_ref - yaw + np.pi) % (2 * np.pi) - np.pi
+        cmd[2] += self.heading_gain * error
+        return cmd

@@ -193,7 +193,7 @@ _PRESET_TABLE: dict[str, tuple[float, float, tuple[float, float, float, float], 
     # Front pair then rear pair.
     "bound":  (3.0, 0.70, (0.0, 0.0, 0.5, 0.5), 0.05, 0.36),
     # Rotary gallop: FR -> FL -> RL -> RR.
-    "gallop": (3.0, 0.60, (0.0, 0.1, 0.6, 0.5), 0.10, None),
+    "gallop": (3.0, 0.60, (0.0, 0.1, 0.6, 0.5), 0.06, 0.38),
     # All four legs together.
     "pronk":  (3.0, 0.80, (0.0, 0.0, 0.0, 0.0), 0.03, 0.36),
 }

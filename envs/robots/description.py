@@ -62,6 +62,11 @@ class RobotDescription:
         hip_lateral_offsets_m: (4,) signed y offset of each leg's plane from its hip joint, m (positive = left).
         thigh_length_m, calf_length_m: effective link lengths (joint-to-joint and knee-to-foot-centre), m.
         foot_radius_m: radius of the foot collision sphere, m.
+        foot_spinning_friction: PyBullet spinning-friction coefficient of the feet (torque about the contact normal
+            per newton of normal force, m), applied at load time. pybullet_data's Laikago toes say 0.1, i.e. a 10 cm
+            lever on a 3 cm sphere: it pins every planted foot against yawing, and since the legs have no yaw joint
+            the whole robot could barely turn (0.03 rad/s for a 0.5 rad/s command). A few mm matches a small
+            rubber contact patch ((2/3)·μ·a for patch radius a).
         body_contact_links: URDF link names whose contact with the ground ends an episode (-1 = the base link is
             always included).
     """
@@ -85,6 +90,7 @@ class RobotDescription:
     thigh_length_m: float
     calf_length_m: float
     foot_radius_m: float
+    foot_spinning_friction: float = 0.005
     body_contact_links: tuple[str, ...] = field(default=())
     description: str = ""
 

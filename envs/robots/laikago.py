@@ -57,6 +57,7 @@ LAIKAGO = RobotDescription(
     thigh_length_m=math.hypot(0.20833, 0.1422),
     calf_length_m=math.hypot(0.25, 0.022),
     foot_radius_m=0.03,
+    foot_spinning_friction=0.005,
     body_contact_links=tuple(f"{leg}_{part}" for leg in LEG_NAMES for part in ("hip_motor", "upper_leg")),
     description="Stock pybullet_data Laikago (mesh collision geometry).",
 )
