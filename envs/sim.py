@@ -79,6 +79,7 @@ class Simulation:
         with quiet_stdout():
             self._p = BulletClient(connection_mode=pybullet.GUI if settings.gui else pybullet.DIRECT)
         self._closed = False
+        self._cid = self._p._client
         try:
             self._load()
         except Exception:
@@ -167,20 +168,20 @@ class Simulation:
 
     def joint_state(self) -> tuple[np.ndarray, np.ndarray]:
         """Controller joint angles (rad) and velocities (rad/s), each (12,)."""
-        states = self._p.getJointStates(self.robot_id, self.joint_ids)
-        q_urdf = np.fromiter((s[0] for s in states), float, len(states))
-        qd_urdf = np.fromiter((s[1] for s in states), float, len(states))
-        return (q_urdf - self._offsets) * self._directions, qd_urdf * self._directions
+        states = pybullet.getJointStates(self.robot_id, self.joint_ids, physicsClientId=self._cid)
+        q_qd = np.array([s[:2] for s in states])
+        return (q_qd[:, 0] - self._offsets) * self._directions, q_qd[:, 1] * self._directions
 
     def clip_targets(self, targets: np.ndarray) -> np.ndarray:
-        return np.clip(targets, self._lower, self._upper)
+        return np.minimum(np.maximum(targets, self._lower), self._upper)
 
     def step_position(self, joint_targets: np.ndarray, substeps: int) -> None:
         """Run ``substeps`` physics steps of the PD law towards ``joint_targets`` (controller angles, rad)."""
         targets = self.clip_targets(np.asarray(joint_targets, dtype=float))
+        kp_target = self._kp * targets
         for _ in range(substeps):
             q, qd = self.joint_state()
-            self._apply_torques(self._kp * (targets - q) - self._kd * qd, qd)
+            self._apply_torques(kp_target - self._kp * q - self._kd * qd, qd)
 
     def step_torque(self, torques: np.ndarray, substeps: int) -> None:
         """Run ``substeps`` physics steps applying ``torques`` (controller frame, N·m), clipped to the limits."""
@@ -190,12 +191,15 @@ class Simulation:
             self._apply_torques(tau, qd)
 
     def _apply_torques(self, tau: np.ndarray, qd: np.ndarray) -> None:
-        tau = np.clip(tau, -self._tau_max, self._tau_max)
+        # This runs once per physics step, so it calls the pybullet module directly (no BulletClient wrapper).
+        tau = np.minimum(np.maximum(tau, -self._tau_max), self._tau_max)
         # Beyond its speed limit a motor cannot push further in the direction it is already moving.
-        tau = np.where((np.abs(qd) > self._qd_max) & (tau * qd > 0), 0.0, tau)
-        self._p.setJointMotorControlArray(self.robot_id, self.joint_ids, pybullet.TORQUE_CONTROL,
-                                          forces=(tau * self._directions).tolist())
-        self._p.stepSimulation()
+        over = (np.abs(qd) > self._qd_max) & (tau * qd > 0)
+        if over.any():
+            tau = np.where(over, 0.0, tau)
+        pybullet.setJointMotorControlArray(self.robot_id, self.joint_ids, pybullet.TORQUE_CONTROL,
+                                           forces=(tau * self._directions).tolist(), physicsClientId=self._cid)
+        pybullet.stepSimulation(physicsClientId=self._cid)
         self._last_torques = tau
         self.time_s += self.dt_s
 
@@ -203,15 +207,17 @@ class Simulation:
     def state(self) -> RobotState:
         """Read the robot's state (fresh arrays)."""
         p = self._p
-        pos, quat = p.getBasePositionAndOrientation(self.robot_id)
-        lin_w, ang_w = p.getBaseVelocity(self.robot_id)
+        p = pybullet
+        cid = self._cid
+        pos, quat = p.getBasePositionAndOrientation(self.robot_id, physicsClientId=cid)
+        lin_w, ang_w = p.getBaseVelocity(self.robot_id, physicsClientId=cid)
         pos, quat, lin_w, ang_w = (np.array(v, dtype=float) for v in (pos, quat, lin_w, ang_w))
-        rot = np.array(p.getMatrixFromQuaternion(quat)).reshape(3, 3)  # body -> world
+        rot = np.array(p.getMatrixFromQuaternion(quat, physicsClientId=cid)).reshape(3, 3)  # body -> world
         q, qd = self.joint_state()
         contacts = np.zeros(4, dtype=bool)
         forces = np.zeros(4)
         body_contact = False
-        for c in p.getContactPoints(bodyA=self.robot_id, bodyB=self.ground_id):
+        for c in p.getContactPoints(bodyA=self.robot_id, bodyB=self.ground_id, physicsClientId=cid):
             link = c[3]
             leg = self._foot_index.get(link)
             if leg is not None:
@@ -220,12 +226,13 @@ class Simulation:
             elif link in self._body_contact_ids:
                 body_contact = True
                 self.last_body_contact_link = link
-        feet = np.array([s[4] for s in p.getLinkStates(self.robot_id, self.foot_link_ids)], dtype=float)
+        feet = np.array([s[4] for s in p.getLinkStates(self.robot_id, self.foot_link_ids, physicsClientId=cid)],
+                        dtype=float)
         return RobotState(
             time_s=self.time_s,
             base_position_world=pos,
             base_quaternion_world=quat,
-            base_rpy=np.array(p.getEulerFromQuaternion(quat)),
+            base_rpy=np.array(p.getEulerFromQuaternion(quat, physicsClientId=cid)),
             projected_gravity_body=rot.T @ np.array([0.0, 0.0, -1.0]),
             base_lin_vel_world=lin_w,
             base_lin_vel_body=rot.T @ lin_w,

@@ -67,6 +67,8 @@ class RobotState:
         return float(np.sum(np.abs(self.joint_torques * self.joint_velocities)))
 
     def is_finite(self) -> bool:
-        return all(np.all(np.isfinite(getattr(self, f))) for f in (
-            "base_position_world", "base_quaternion_world", "base_lin_vel_world", "base_ang_vel_world",
-            "joint_angles", "joint_velocities", "foot_positions_world"))
+        # One reduction over everything: this runs every control step.
+        total = (self.base_position_world.sum() + self.base_quaternion_world.sum() + self.base_lin_vel_world.sum()
+                 + self.base_ang_vel_world.sum() + self.joint_angles.sum() + self.joint_velocities.sum()
+                 + self.foot_positions_world.sum())
+        return bool(np.isfinite(total))

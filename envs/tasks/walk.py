@@ -83,8 +83,9 @@ def weighted_terms(terms: Mapping[str, float], weights: Mapping[str, float]) -> 
 
 def failure_reason(state: RobotState) -> str | None:
     """Why the episode must end now: ``"physics"``, ``"tipped"``, ``"body_contact"`` or None."""
-    if (not state.is_finite() or np.linalg.norm(state.base_lin_vel_world) > MAX_LIN_SPEED_MPS
-            or np.linalg.norm(state.base_ang_vel_world) > MAX_ANG_SPEED_RADPS):
+    lin, ang = state.base_lin_vel_world, state.base_ang_vel_world
+    if (not state.is_finite() or float(lin @ lin) > MAX_LIN_SPEED_MPS**2
+            or float(ang @ ang) > MAX_ANG_SPEED_RADPS**2):
         return "physics"
     if state.upright < np.cos(MAX_TILT_RAD):
         return "tipped"
