@@ -14,22 +14,25 @@ from collections.abc import Iterator
 
 
 @contextlib.contextmanager
-def quiet_stdout() -> Iterator[None]:
-    """Redirect the process-level stdout (fd 1) to /dev/null for the duration of the block."""
+def quiet_stdout(fds: tuple[int, ...] = (1,)) -> Iterator[None]:
+    """Redirect process-level file descriptors (default: stdout) to /dev/null for the duration of the block."""
     try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-    except (OSError, ValueError):  # no real fd 1 (e.g. some notebook kernels): nothing to silence
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        saved = [os.dup(fd) for fd in fds]
+    except (OSError, ValueError, AttributeError):  # no real fds (e.g. some notebook kernels): nothing to silence
         yield
         return
     try:
         with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
+            for fd in fds:
+                os.dup2(devnull.fileno(), fd)
             yield
     finally:
-        _flush_c_stdout()  # C-level printf output is buffered; flush it while fd 1 still points at /dev/null
-        os.dup2(saved, 1)
-        os.close(saved)
+        _flush_c_stdout()  # C-level printf output is buffered; flush it while the fds still point at /dev/null
+        for fd, copy in zip(fds, saved):
+            os.dup2(copy, fd)
+            os.close(copy)
 
 
 def _flush_c_stdout() -> None:
@@ -39,7 +42,8 @@ def _flush_c_stdout() -> None:
         pass
 
 
-with quiet_stdout():
+# The build-time banner goes to stderr; an import error would still raise (and print) normally afterwards.
+with quiet_stdout((1, 2)):
     import pybullet  # noqa: E402
     import pybullet_data  # noqa: E402
     from pybullet_utils.bullet_client import BulletClient  # noqa: E402

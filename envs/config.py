@@ -34,6 +34,10 @@ class WalkSettings:
         init_base_velocity_noise_mps: half-width of the uniform noise on the initial base velocity, m/s.
         reward_weights: overrides of the default reward weights, by term name (0 switches a term off).
         ground_friction: lateral friction coefficient of the ground.
+        added_base_mass_kg: payload on the base, kg (0 = none).
+        push_impulse_ns: magnitude of periodic horizontal pushes on the base, N·s (0 = no pushes).
+        push_interval_s: time between pushes, s; the first comes one interval after reset. Each push's direction
+            is drawn uniformly from the env's seeded generator.
         self_collision: collide the robot's links with each other.
         render_width, render_height: ``rgb_array`` frame size, pixels.
     """
@@ -50,6 +54,9 @@ class WalkSettings:
     init_base_velocity_noise_mps: float = 0.0
     reward_weights: Mapping[str, float] = field(default_factory=lambda: resolve_reward_weights(None))
     ground_friction: float = 1.0
+    added_base_mass_kg: float = 0.0
+    push_impulse_ns: float = 0.0
+    push_interval_s: float = 3.0
     self_collision: bool = False
     render_width: int = 480
     render_height: int = 360
@@ -71,13 +78,17 @@ class WalkSettings:
         _check_range("init_joint_noise_rad", self.init_joint_noise_rad, 0.0, 0.5)
         _check_range("init_base_velocity_noise_mps", self.init_base_velocity_noise_mps, 0.0, 2.0)
         _check_range("ground_friction", self.ground_friction, 0.0, 5.0, low_inclusive=False)
+        _check_range("added_base_mass_kg", self.added_base_mass_kg, 0.0, 50.0)
+        _check_range("push_impulse_ns", self.push_impulse_ns, 0.0, 200.0)
+        _check_range("push_interval_s", self.push_interval_s, 0.0, 3600.0, low_inclusive=False)
         if not isinstance(self.self_collision, bool):
             raise ValueError(f"self_collision must be True or False, got {self.self_collision!r}")
         _check_int("render_width", self.render_width, 16, 4096)
         _check_int("render_height", self.render_height, 16, 4096)
         object.__setattr__(self, "reward_weights", resolve_reward_weights(self.reward_weights))
         for name in ("physics_hz", "control_hz", "action_scale", "target_speed_mps", "episode_seconds",
-                     "init_joint_noise_rad", "init_base_velocity_noise_mps", "ground_friction"):
+                     "init_joint_noise_rad", "init_base_velocity_noise_mps", "ground_friction", "added_base_mass_kg",
+                     "push_impulse_ns", "push_interval_s"):
             object.__setattr__(self, name, float(getattr(self, name)))
 
     @property

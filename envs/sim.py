@@ -51,6 +51,7 @@ class PhysicsSettings:
         solver_iterations: PyBullet constraint-solver iterations per step.
         ground_friction: lateral friction coefficient of the ground.
         self_collision: whether the robot's links collide with each other.
+        added_base_mass_kg: payload added to the base link, kg (at the base's centre of mass).
         gui: open the PyBullet GUI instead of a headless DIRECT client.
     """
 
@@ -58,6 +59,7 @@ class PhysicsSettings:
     solver_iterations: int = 20
     ground_friction: float = 1.0
     self_collision: bool = False
+    added_base_mass_kg: float = 0.0
     gui: bool = False
 
 
@@ -87,6 +89,7 @@ class Simulation:
             raise
         self.time_s = 0.0
         self._last_torques = np.zeros(robot.num_joints)
+        self._pending_force: list[float] | None = None
 
     # ------------------------------------------------------------------ set-up
     def _load(self) -> None:
@@ -124,6 +127,9 @@ class Simulation:
             p.changeDynamics(self.robot_id, link, spinningFriction=self.robot.foot_spinning_friction)
         self._body_contact_ids = {-1} | {links[n] for n in self.robot.body_contact_links}
         self.num_pybullet_joints = p.getNumJoints(self.robot_id)
+        if self.settings.added_base_mass_kg:
+            base_mass = p.getDynamicsInfo(self.robot_id, -1)[0]
+            p.changeDynamics(self.robot_id, -1, mass=base_mass + self.settings.added_base_mass_kg)
         # Switch off PyBullet's default velocity motors so our torques are the only actuation.
         p.setJointMotorControlArray(self.robot_id, self.joint_ids, pybullet.VELOCITY_CONTROL,
                                     forces=[0.0] * len(self.joint_ids))
@@ -164,7 +170,12 @@ class Simulation:
             p.resetJointState(self.robot_id, j, float(angle), float(vel))
         self.time_s = 0.0
         self._last_torques = np.zeros(self.robot.num_joints)
+        self._pending_force = None
         return self.state()
+
+    def push_base(self, impulse_world_ns: np.ndarray) -> None:
+        """Apply an impulse (N·s, world frame) to the base's centre of mass during the next physics step."""
+        self._pending_force = (np.asarray(impulse_world_ns, dtype=float) / self.dt_s).tolist()
 
     def joint_state(self) -> tuple[np.ndarray, np.ndarray]:
         """Controller joint angles (rad) and velocities (rad/s), each (12,)."""
@@ -199,6 +210,11 @@ class Simulation:
             tau = np.where(over, 0.0, tau)
         pybullet.setJointMotorControlArray(self.robot_id, self.joint_ids, pybullet.TORQUE_CONTROL,
                                            forces=(tau * self._directions).tolist(), physicsClientId=self._cid)
+        if self._pending_force is not None:
+            pos = pybullet.getBasePositionAndOrientation(self.robot_id, physicsClientId=self._cid)[0]
+            pybullet.applyExternalForce(self.robot_id, -1, self._pending_force, pos, pybullet.WORLD_FRAME,
+                                        physicsClientId=self._cid)
+            self._pending_force = None
         pybullet.stepSimulation(physicsClientId=self._cid)
         self._last_torques = tau
         self.time_s += self.dt_s

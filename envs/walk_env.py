@@ -51,7 +51,7 @@ class LaikagoWalkEnv(gym.Env):
         self.sim = Simulation(self.robot, PhysicsSettings(
             physics_hz=self.settings.physics_hz, solver_iterations=self.settings.solver_iterations,
             ground_friction=self.settings.ground_friction, self_collision=self.settings.self_collision,
-            gui=render_mode == "human"))
+            added_base_mass_kg=self.settings.added_base_mass_kg, gui=render_mode == "human"))
         n = self.robot.num_joints
         self.action_space = gym.spaces.Box(-1.0, 1.0, (n,), np.float32)
         self.observation_layout = walk.observation_layout(n)
@@ -73,6 +73,8 @@ class LaikagoWalkEnv(gym.Env):
         self._state = self.sim.reset(position, quaternion, joints, base_lin_vel=lin_vel)
         self._last_action = np.zeros(self.robot.num_joints)
         self._steps = 0
+        self._next_push_s = self.settings.push_interval_s
+        self._last_push: np.ndarray | None = None
         self._last_obs = self._observe(self._state)
         self._wall_clock = time.perf_counter()
         if self.render_mode == "human":
@@ -83,6 +85,7 @@ class LaikagoWalkEnv(gym.Env):
         if self._state is None:
             raise RuntimeError("call reset() before step()")
         a = self._validate_action(action)
+        self._maybe_push()
         if self.settings.motor_control == "pd":
             targets = self._standing + self.settings.action_scale * a
             self.sim.step_position(targets, self.settings.substeps)
@@ -137,6 +140,15 @@ class LaikagoWalkEnv(gym.Env):
     def _failure(self, state: RobotState) -> str | None:
         return walk.failure_reason(state)
 
+    def _maybe_push(self) -> None:
+        self._last_push = None
+        if self.settings.push_impulse_ns > 0 and self.sim.time_s + 1e-9 >= self._next_push_s:
+            angle = self.np_random.uniform(0.0, 2 * np.pi)
+            impulse = self.settings.push_impulse_ns * np.array([np.cos(angle), np.sin(angle), 0.0])
+            self.sim.push_base(impulse)
+            self._last_push = impulse
+            self._next_push_s += self.settings.push_interval_s
+
     # ------------------------------------------------------------------ helpers
     @property
     def robot_state(self) -> RobotState:
@@ -169,6 +181,7 @@ class LaikagoWalkEnv(gym.Env):
             "failure": failure,
             "time_s": self.sim.time_s,
             "base_position": state.base_position_world.copy() if state is not None else np.zeros(3),
+            "push_impulse_ns": None if getattr(self, "_last_push", None) is None else self._last_push.copy(),
         }
 
     def _camera_target(self) -> list[float]:

@@ -61,6 +61,21 @@ def build_parser() -> argparse.ArgumentParser:
     walk.add_argument("--gui", action="store_true", help="open the PyBullet GUI (needs a display)")
     walk.set_defaults(func=cmd_walk)
 
+    bench = sub.add_parser("bench", help="run controllers through benchmark scenarios and write a report")
+    bench.add_argument("--controller", action="append", metavar="NAME_OR_PATH",
+                       help="built-in gait name or a run folder / .zip model (repeatable; default: all gaits)")
+    bench.add_argument("--scenario", action="append", metavar="NAME",
+                       help="scenario name (repeatable; default: the whole suite)")
+    bench.add_argument("--episodes", type=int, default=3, help="episodes per controller x scenario (default 3)")
+    bench.add_argument("--out", default="results", help="output folder (default results/)")
+    bench.add_argument("--robot", default=None, help="robot description (default laikago_fast)")
+    bench.add_argument("--workers", type=int, default=1, help="local worker processes (default 1 = serial)")
+    bench.add_argument("--ray", metavar="ADDRESS", help="run on a Ray cluster ('local' starts one here)")
+    bench.add_argument("--save-rollouts", action="store_true", help="also save every episode as .npz")
+    bench.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    bench.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    bench.set_defaults(func=cmd_bench)
+
     demo = sub.add_parser("demo", help="trot for 10 s; write video, footfall diagram and summary to --out")
     demo.add_argument("--out", default="runs/demo", help="output folder")
     demo.add_argument("--gait", default="trot", choices=builtin_controller_names())
@@ -151,9 +166,71 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 1 if rollout.fell else 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    import shlex
+    import time
+
+    from envs.robots import DEFAULT_ROBOT, get_robot
+    from train.bench import report, runner
+    from train.bench.scenarios import DEFAULT_SUITE, get_scenario
+    from train.controllers import builtin_controller_names, check_controller_name
+
+    controllers = list(dict.fromkeys(args.controller or builtin_controller_names()))
+    for name in controllers:
+        check_controller_name(name)
+    scenarios = [get_scenario(n) for n in dict.fromkeys(args.scenario or DEFAULT_SUITE)]
+    robot = get_robot(args.robot or DEFAULT_ROBOT).name
+    if not 1 <= args.episodes <= 1000:
+        raise CLIError(f"--episodes must be in [1, 1000], got {args.episodes}")
+    if args.workers < 1:
+        raise CLIError(f"--workers must be at least 1, got {args.workers}")
+    if args.ray and args.workers > 1:
+        raise CLIError("--ray and --workers cannot be combined")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--out {str(out)!r} exists and is not a folder")
+    rollout_dir = str(out / "rollouts") if args.save_rollouts else None
+    cells = runner.make_cells(controllers, scenarios, args.episodes, robot, rollout_dir)
+
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(cells), unit="episode", desc="bench", disable=args.no_progress, file=sys.stderr)
+
+    def progress(record: dict) -> None:
+        bar.set_postfix_str(f"{record['controller']} / {record['scenario']}", refresh=False)
+        bar.update(1)
+
+    start = time.perf_counter()
+    try:
+        if args.ray:
+            records, executor = runner.run_ray(cells, args.ray, progress), f"ray ({args.ray})"
+        elif args.workers > 1:
+            records, executor = runner.run_local(cells, args.workers, progress), f"{args.workers} local workers"
+        else:
+            records, executor = runner.run_serial(cells, progress), "serial"
+    finally:
+        bar.close()
+    wall = time.perf_counter() - start
+    command_line = "quadgait " + " ".join(shlex.quote(a) for a in (sys.argv[1:] if args.argv is None else args.argv))
+    results = report.build_results(records, controllers, scenarios, episodes=args.episodes, robot=robot,
+                                   command_line=command_line, executor=executor, wall_clock_s=wall)
+    written = report.write_report(out, results, records)
+    failed = len(results["failures"])
+    if args.json:
+        print(dumps({"suite_version": results["suite_version"], "summary": results["summary"],
+                     "failures": [{k: f[k] for k in ("controller", "scenario", "episode", "error")}
+                                  for f in results["failures"]]}, indent=None))
+    else:
+        print(report.markdown_table(results))
+        print(f"{len(cells)} episodes in {wall:.1f} s ({executor}); {failed} failed; wrote "
+              + ", ".join(str(p) for p in written))
+    return 1 if failed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = None if argv is None else list(argv)
     try:
         return args.func(args)
     except (CLIError, ValueError, FileNotFoundError, RuntimeError) as exc:

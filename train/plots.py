@@ -20,7 +20,8 @@ from train.atomic import atomic_path  # noqa: E402
 def footfall_diagram(rollouts: Sequence[tuple[str, Rollout]], path: str | os.PathLike, window_s: float = 3.0) -> Path:
     """Hildebrand footfall diagram: one panel per rollout, a bar per foot while it is in contact.
 
-    Shows the last ``window_s`` seconds of each rollout (the steady state, after the start-up ramp).
+    Shows the last ``window_s`` seconds of each rollout (the steady state, after the start-up ramp). Anything with
+    ``time_s`` (T,) and ``foot_contacts`` (T, 4) works in place of a :class:`Rollout`.
     """
     fig, axes = plt.subplots(len(rollouts), 1, figsize=(8, 1.4 + 1.1 * len(rollouts)), squeeze=False)
     for ax, (label, rollout) in zip(axes[:, 0], rollouts):
@@ -40,12 +41,12 @@ def footfall_diagram(rollouts: Sequence[tuple[str, Rollout]], path: str | os.Pat
     return _save(fig, path)
 
 
-def speed_trace(rollouts: Sequence[tuple[str, Rollout]], path: str | os.PathLike) -> Path:
-    """Forward speed (body frame) against time, with the commanded speed dashed."""
+def speed_trace(traces: Sequence[tuple[str, np.ndarray, np.ndarray, float]], path: str | os.PathLike) -> Path:
+    """Forward speed (body frame) against time, per (label, time_s, speed_mps, command_mps); command dashed."""
     fig, ax = plt.subplots(figsize=(8, 3.5))
-    for label, rollout in rollouts:
-        line, = ax.plot(rollout.time_s, rollout.base_lin_vel_body[:, 0], label=label, lw=1)
-        ax.plot(rollout.time_s, rollout.command[:, 0], ls="--", color=line.get_color(), lw=0.8)
+    for label, time_s, speed, command in traces:
+        line, = ax.plot(time_s, speed, label=label, lw=1)
+        ax.axhline(command, ls="--", color=line.get_color(), lw=0.8)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("forward speed (m/s)")
     ax.legend(fontsize=8)

@@ -167,3 +167,27 @@ def test_human_render_without_display_fails_politely(monkeypatch):
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     with pytest.raises(RuntimeError, match="needs a display"):
         gym.make("quadgait/LaikagoWalk-v0", render_mode="human")
+
+
+def test_payload_adds_mass(make_env):
+    plain, loaded = make_env(), make_env(added_base_mass_kg=5.0)
+    assert loaded.unwrapped.sim.total_mass_kg == pytest.approx(plain.unwrapped.sim.total_mass_kg + 5.0)
+
+
+def test_pushes_come_at_the_interval_and_move_the_robot(make_env):
+    pushed = make_env(push_impulse_ns=40.0, push_interval_s=1.0)
+    calm = make_env()
+    pushed.reset(seed=3)
+    calm.reset(seed=3)
+    push_times = []
+    for _ in range(75):  # 1.5 s
+        info = pushed.step(np.zeros(12, np.float32))[-1]
+        calm.step(np.zeros(12, np.float32))
+        if info["push_impulse_ns"] is not None:
+            push_times.append(info["time_s"])
+            assert np.linalg.norm(info["push_impulse_ns"]) == pytest.approx(40.0)
+    assert push_times == [pytest.approx(1.02)]  # applied in the step starting at t = 1.0 s
+    # A 40 N·s push on a 25.6 kg robot changes its velocity by ~1.6 m/s; the calm twin barely moves.
+    moved = np.linalg.norm(pushed.unwrapped.robot_state.base_position_world[:2])
+    still = np.linalg.norm(calm.unwrapped.robot_state.base_position_world[:2])
+    assert moved > 0.1 > still

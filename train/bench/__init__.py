@@ -1,0 +1,1 @@
+"""The gait benchmark: named, versioned scenarios × controllers × episodes → metrics, tables and plots."""

@@ -1,0 +1,128 @@
+"""Benchmark reports: ``results.json`` (every episode, mean and std per cell), ``results.md`` and PNG plots.
+
+All files are written atomically, so an interrupted run never leaves a half-written report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Sequence
+
+import numpy as np
+
+from train.atomic import write_json, write_text
+from train.bench.scenarios import SUITE_VERSION, Scenario
+
+#: Scalar metrics aggregated per controller × scenario (mean and std over successful episodes).
+AGGREGATED = ("mean_forward_speed_mps", "distance_m", "tracking_error_xy_mps", "tracking_error_yaw_radps",
+              "cost_of_transport", "froude_number", "duty_factor_mean", "stride_frequency_hz", "stride_length_m",
+              "swing_clearance_m", "foot_slip_mps", "roll_rms_rad", "pitch_rms_rad", "action_smoothness",
+              "heading_drift_deg", "heading_change_deg", "time_to_fall_s")
+
+
+def aggregate(records: Sequence[dict], controllers: Sequence[str], scenarios: Sequence[Scenario]) -> dict:
+    """Per scenario, per controller: episode counts, falls, gait classes and mean/std/n of each metric."""
+    summary: dict[str, dict[str, Any]] = {}
+    for scenario in scenarios:
+        summary[scenario.name] = {}
+        for controller in controllers:
+            rows = [r for r in records if r["scenario"] == scenario.name and r["controller"] == controller]
+            ok = [r for r in rows if r["status"] == "ok"]
+            cell: dict[str, Any] = {
+                "episodes": len(rows), "succeeded": len(ok), "failed": len(rows) - len(ok),
+                "errors": sorted({r["error"] for r in rows if r["status"] != "ok"}),
+                "falls": sum(bool(r["metrics"]["fell"]) for r in ok),
+                "gait_classes": dict(Counter(r["metrics"]["gait"] for r in ok)),
+                "metrics": {},
+            }
+            for name in AGGREGATED:
+                values = np.array([r["metrics"][name] for r in ok], dtype=float) if ok else np.array([])
+                values = values[np.isfinite(values)]
+                cell["metrics"][name] = {
+                    "mean": float(values.mean()) if values.size else math.nan,
+                    "std": float(values.std()) if values.size else math.nan,
+                    "n": int(values.size),
+                }
+            summary[scenario.name][controller] = cell
+    return summary
+
+
+def build_results(records: Sequence[dict], controllers: Sequence[str], scenarios: Sequence[Scenario], *,
+                  episodes: int, robot: str, command_line: str, executor: str, wall_clock_s: float) -> dict:
+    return {
+        "suite_version": SUITE_VERSION,
+        "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "command_line": command_line,
+        "robot": robot,
+        "executor": executor,
+        "wall_clock_s": wall_clock_s,
+        "episodes_per_cell": episodes,
+        "controllers": list(controllers),
+        "scenarios": {s.name: s.to_dict() for s in scenarios},
+        "summary": aggregate(records, controllers, scenarios),
+        "episodes": [{k: v for k, v in r.items() if k not in ("trace", "contacts", "traceback")} for r in records],
+        "failures": [{k: r.get(k) for k in ("controller", "scenario", "episode", "error", "traceback")}
+                     for r in records if r["status"] != "ok"],
+    }
+
+
+def _fmt(stat: dict, digits: int = 2) -> str:
+    if stat["n"] == 0 or not math.isfinite(stat["mean"]):
+        return "–"
+    return f"{stat['mean']:.{digits}f} ± {stat['std']:.{digits}f}"
+
+
+def markdown_table(results: dict) -> str:
+    lines = [f"Gait benchmark, suite v{results['suite_version']}, robot {results['robot']}, "
+             f"{results['episodes_per_cell']} episode(s) per cell; mean ± std over successful episodes.", "",
+             "| scenario | controller | ok/episodes | falls | speed (m/s) | tracking error xy (m/s) | "
+             "yaw-rate error (rad/s) | CoT | duty factor | stride freq (Hz) | heading drift (deg) | measured gait |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for scenario, by_controller in results["summary"].items():
+        for controller, cell in by_controller.items():
+            m = cell["metrics"]
+            gaits = ", ".join(f"{g} ×{n}" for g, n in sorted(cell["gait_classes"].items())) or "–"
+            lines.append(
+                f"| {scenario} | {controller} | {cell['succeeded']}/{cell['episodes']} | {cell['falls']} | "
+                f"{_fmt(m['mean_forward_speed_mps'])} | {_fmt(m['tracking_error_xy_mps'])} | "
+                f"{_fmt(m['tracking_error_yaw_radps'])} | {_fmt(m['cost_of_transport'])} | {_fmt(m['duty_factor_mean'])} | "
+                f"{_fmt(m['stride_frequency_hz'])} | {_fmt(m['heading_drift_deg'], 1)} | {gaits} |")
+    if results["failures"]:
+        lines += ["", "Failed cells:", ""]
+        lines += [f"- {f['controller']} / {f['scenario']} / episode {f['episode']}: {f['error']}"
+                  for f in results["failures"]]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(out: Path, results: dict, records: Sequence[dict]) -> list[Path]:
+    """Write results.json, results.md and the plots into ``out``; return the paths written."""
+    from train import plots
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = [write_json(out / "results.json", results), write_text(out / "results.md", markdown_table(results))]
+    ok = [r for r in records if r["status"] == "ok"]
+    if not ok:
+        return written
+    first_scenario = next(iter(results["summary"]))
+    panels, traces = [], []
+    for controller in results["controllers"]:
+        mine = [r for r in ok if r["controller"] == controller]
+        if not mine:
+            continue
+        pick = next((r for r in mine if r["scenario"] == first_scenario), mine[0])
+        contacts = SimpleNamespace(time_s=np.array(pick["contacts"]["time_s"]),
+                                   foot_contacts=np.array(pick["contacts"]["contacts"], dtype=bool))
+        panels.append((f"{controller} ({pick['scenario']}, episode {pick['episode']}; measured: "
+                       f"{pick['metrics']['gait']})", contacts))
+        trace = pick["trace"]
+        traces.append((f"{controller} ({pick['scenario']})", np.array(trace["time_s"]),
+                       np.array(trace["forward_speed_mps"]), trace["command_mps"]))
+    written.append(plots.footfall_diagram(panels, out / "footfall.png"))
+    written.append(plots.speed_trace(traces, out / "speed_vs_command.png"))
+    points = [(r["controller"], r["metrics"]["mean_forward_speed_mps"], r["metrics"]["cost_of_transport"]) for r in ok]
+    written.append(plots.cost_of_transport_vs_speed(points, out / "cot_vs_speed.png"))
+    return written

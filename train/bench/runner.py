@@ -1,0 +1,217 @@
+"""Run benchmark cells (controller × scenario × episode) serially, in local worker processes, or on Ray.
+
+Every cell is independent and fully determined by (controller, scenario, episode): its seed comes from the scenario,
+so serial, ``--workers N`` and Ray runs give identical numbers. A cell that raises, or whose worker process dies,
+is recorded as failed with its error; the other cells are unaffected.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from train.bench.scenarios import Scenario
+
+#: Contact-phase metrics ignore the first seconds (start-up ramp of the scripted gaits).
+GAIT_WINDOW_START_S = 2.0
+
+
+@dataclass(frozen=True)
+class Cell:
+    controller: str
+    scenario: Scenario
+    episode: int
+    robot: str = "laikago_fast"
+    rollout_dir: str | None = None
+
+    @property
+    def seed(self) -> int:
+        return self.scenario.seed(self.episode)
+
+    @property
+    def key(self) -> str:
+        return f"{self.controller} | {self.scenario.name} | episode {self.episode}"
+
+
+def run_cell(cell: Cell) -> dict[str, Any]:
+    """Run one episode and return its record: identification, ``status`` and ``metrics`` (or ``error``)."""
+    record: dict[str, Any] = {"controller": cell.controller, "scenario": cell.scenario.name,
+                              "episode": cell.episode, "seed": cell.seed, "robot": cell.robot}
+    try:
+        import gymnasium as gym
+
+        import envs  # noqa: F401
+        from envs import metrics
+        from train.controllers import make_controller
+        from train.rollout import run_episode
+
+        settings = {"robot": cell.robot, "target_speed_mps": cell.scenario.command[0],
+                    "episode_seconds": cell.scenario.seconds, **cell.scenario.env_settings}
+        env = gym.make("quadgait/LaikagoWalk-v0", **settings)
+        try:
+            controller = make_controller(cell.controller, env)
+            rollout = run_episode(env, controller, np.array(cell.scenario.command), cell.scenario.seconds,
+                                  seed=cell.seed)
+        finally:
+            env.close()
+        record["metrics"] = metrics.summarize(rollout, gait_window_start_s=GAIT_WINDOW_START_S)
+        record["trace"] = {"time_s": rollout.time_s[::5].tolist(),
+                           "forward_speed_mps": rollout.base_lin_vel_body[::5, 0].tolist(),
+                           "command_mps": float(cell.scenario.command[0])}
+        record["contacts"] = _contact_window(rollout)
+        if cell.rollout_dir:
+            path = save_rollout(Path(cell.rollout_dir) / _rollout_name(cell), rollout, settings, cell)
+            record["rollout_file"] = str(path)
+        record["status"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - a failed cell is data, not a crash of the benchmark
+        record["status"] = "failed"
+        record["error"] = f"{type(exc).__name__}: {exc}"
+        record["traceback"] = traceback.format_exc(limit=5)
+    return record
+
+
+def _contact_window(rollout, seconds: float = 3.0) -> dict[str, Any]:
+    """The last ``seconds`` of foot contacts (for the footfall diagram), as compact lists."""
+    keep = rollout.time_s >= rollout.time_s[-1] - seconds
+    return {"time_s": rollout.time_s[keep].tolist(), "contacts": rollout.foot_contacts[keep].astype(int).tolist()}
+
+
+def _rollout_name(cell: Cell) -> str:
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in cell.controller)
+    return f"{safe}__{cell.scenario.name}__ep{cell.episode}.npz"
+
+
+def save_rollout(path: Path, rollout, settings: dict[str, Any], cell: Cell) -> Path:
+    """Save a rollout's arrays and its settings as a compressed ``.npz`` (atomically)."""
+    import json
+
+    from train.atomic import atomic_path, to_jsonable
+
+    meta = {"settings": settings, "scenario": cell.scenario.to_dict(), "controller": cell.controller,
+            "episode": cell.episode, "seed": cell.seed}
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, **rollout.to_dict(), meta_json=np.array(json.dumps(to_jsonable(meta))))
+    return path
+
+
+# ---------------------------------------------------------------------------- executors
+def run_serial(cells: list[Cell], progress: Callable[[dict], None] | None = None) -> list[dict]:
+    results = []
+    for cell in cells:
+        results.append(run_cell(cell))
+        if progress:
+            progress(results[-1])
+    return results
+
+
+def _worker(tasks: "mp.Queue", results: "mp.Queue") -> None:
+    while True:
+        item = tasks.get()
+        if item is None:
+            return
+        index, cell = item
+        results.put(("start", index, os.getpid()))
+        results.put(("done", index, run_cell(cell)))
+
+
+def run_local(cells: list[Cell], workers: int, progress: Callable[[dict], None] | None = None) -> list[dict]:
+    """Run cells in ``workers`` processes. A worker that dies marks its current cell failed and is replaced."""
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    tasks, results_q = ctx.Queue(), ctx.Queue()
+    for item in enumerate(cells):
+        tasks.put(item)
+    procs: dict[int, Any] = {}
+
+    def spawn() -> None:
+        proc = ctx.Process(target=_worker, args=(tasks, results_q), daemon=True)
+        proc.start()
+        procs[proc.pid] = proc
+
+    for _ in range(max(1, min(workers, len(cells)))):
+        spawn()
+    running: dict[int, int] = {}  # pid -> cell index
+    out: list[dict | None] = [None] * len(cells)
+    remaining = len(cells)
+    try:
+        while remaining:
+            try:
+                kind, index, payload = results_q.get(timeout=0.5)
+            except queue.Empty:
+                for pid, proc in list(procs.items()):
+                    if not proc.is_alive():
+                        del procs[pid]
+                        if pid in running:  # it died holding a cell
+                            index = running.pop(pid)
+                            cell = cells[index]
+                            out[index] = {"controller": cell.controller, "scenario": cell.scenario.name,
+                                          "episode": cell.episode, "seed": cell.seed, "robot": cell.robot,
+                                          "status": "failed",
+                                          "error": f"worker process died (exit code {proc.exitcode})"}
+                            remaining -= 1
+                            if progress:
+                                progress(out[index])
+                            if remaining:
+                                spawn()
+                continue
+            if kind == "start":
+                running[payload] = index
+            else:
+                running = {pid: i for pid, i in running.items() if i != index}
+                out[index] = payload
+                remaining -= 1
+                if progress:
+                    progress(payload)
+    finally:
+        for _ in procs:
+            tasks.put(None)
+        for proc in procs.values():
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.terminate()
+    return [r for r in out if r is not None]
+
+
+def run_ray(cells: list[Cell], address: str, progress: Callable[[dict], None] | None = None) -> list[dict]:
+    """Run cells as Ray tasks on the cluster at ``address`` (``"local"`` starts a local Ray instance)."""
+    try:
+        import ray
+    except ImportError:
+        raise RuntimeError("--ray needs the optional Ray extra: pip install 'quadgait[ray]'") from None
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address=None if address == "local" else address, include_dashboard=False, log_to_driver=False)
+    try:
+        remote = ray.remote(max_retries=0)(run_cell)
+        futures = {remote.remote(cell): i for i, cell in enumerate(cells)}
+        out: list[dict | None] = [None] * len(cells)
+        pending = list(futures)
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            index = futures[done[0]]
+            try:
+                out[index] = ray.get(done[0])
+            except Exception as exc:  # noqa: BLE001 - e.g. the worker crashed
+                cell = cells[index]
+                out[index] = {"controller": cell.controller, "scenario": cell.scenario.name, "episode": cell.episode,
+                              "seed": cell.seed, "robot": cell.robot, "status": "failed",
+                              "error": f"{type(exc).__name__}: {exc}"}
+            if progress:
+                progress(out[index])
+        return [r for r in out if r is not None]
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def make_cells(controllers: Iterable[str], scenarios: Iterable[Scenario], episodes: int, robot: str,
+               rollout_dir: str | None = None) -> list[Cell]:
+    return [Cell(c, s, e, robot, rollout_dir) for s in scenarios for c in controllers for e in range(episodes)]
