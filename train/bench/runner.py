@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import queue
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -113,67 +112,91 @@ def run_serial(cells: list[Cell], progress: Callable[[dict], None] | None = None
     return results
 
 
-def _worker(tasks: "mp.Queue", results: "mp.Queue") -> None:
+def _worker(conn) -> None:
+    """Worker loop: receive (index, cell), send back (index, record); ``None`` ends it."""
     while True:
-        item = tasks.get()
+        item = conn.recv()
         if item is None:
             return
         index, cell = item
-        results.put(("start", index, os.getpid()))
-        results.put(("done", index, run_cell(cell)))
+        conn.send((index, run_cell(cell)))
+
+
+def _failed(cell: Cell, error: str) -> dict:
+    return {"controller": cell.controller, "scenario": cell.scenario.name, "episode": cell.episode,
+            "seed": cell.seed, "robot": cell.robot, "status": "failed", "error": error}
 
 
 def run_local(cells: list[Cell], workers: int, progress: Callable[[dict], None] | None = None) -> list[dict]:
-    """Run cells in ``workers`` processes. A worker that dies marks its current cell failed and is replaced."""
+    """Run cells in ``workers`` processes. A worker that dies marks its current cell failed and is replaced.
+
+    Each worker has its own pipe and the parent records which cell it handed to which worker, so a worker that
+    dies mid-cell (even one killed by a signal) is attributed correctly.
+    """
+    from multiprocessing.connection import wait
+
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    tasks, results_q = ctx.Queue(), ctx.Queue()
-    for item in enumerate(cells):
-        tasks.put(item)
-    procs: dict[int, Any] = {}
+    todo = list(enumerate(cells))
+    todo.reverse()  # pop() from the end hands out cells in order
+    out: list[dict | None] = [None] * len(cells)
+    pool: dict[Any, tuple[Any, Any]] = {}  # parent connection -> (process, assigned index or None)
 
     def spawn() -> None:
-        proc = ctx.Process(target=_worker, args=(tasks, results_q), daemon=True)
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=_worker, args=(child,), daemon=True)
         proc.start()
-        procs[proc.pid] = proc
+        child.close()
+        pool[parent] = (proc, None)
+
+    def feed(conn) -> None:
+        proc, _ = pool[conn]
+        if todo:
+            index, cell = todo.pop()
+            conn.send((index, cell))
+            pool[conn] = (proc, index)
+        else:
+            conn.send(None)
+            pool[conn] = (proc, None)
+
+    def finish(index: int, record: dict) -> None:
+        out[index] = record
+        if progress:
+            progress(record)
 
     for _ in range(max(1, min(workers, len(cells)))):
         spawn()
-    running: dict[int, int] = {}  # pid -> cell index
-    out: list[dict | None] = [None] * len(cells)
-    remaining = len(cells)
+    for conn in list(pool):
+        feed(conn)
     try:
-        while remaining:
-            try:
-                kind, index, payload = results_q.get(timeout=0.5)
-            except queue.Empty:
-                for pid, proc in list(procs.items()):
-                    if not proc.is_alive():
-                        del procs[pid]
-                        if pid in running:  # it died holding a cell
-                            index = running.pop(pid)
-                            cell = cells[index]
-                            out[index] = {"controller": cell.controller, "scenario": cell.scenario.name,
-                                          "episode": cell.episode, "seed": cell.seed, "robot": cell.robot,
-                                          "status": "failed",
-                                          "error": f"worker process died (exit code {proc.exitcode})"}
-                            remaining -= 1
-                            if progress:
-                                progress(out[index])
-                            if remaining:
-                                spawn()
-                continue
-            if kind == "start":
-                running[payload] = index
-            else:
-                running = {pid: i for pid, i in running.items() if i != index}
-                out[index] = payload
-                remaining -= 1
-                if progress:
-                    progress(payload)
+        while any(index is not None for _, index in pool.values()):
+            busy = {conn: proc for conn, (proc, index) in pool.items() if index is not None}
+            ready = wait(list(busy) + [proc.sentinel for proc in busy.values()])
+            for conn, proc in busy.items():
+                index = pool[conn][1]
+                if conn in ready:
+                    try:
+                        got_index, record = conn.recv()
+                    except (EOFError, OSError):  # died while sending
+                        got_index, record = index, None
+                    if record is not None:
+                        finish(got_index, record)
+                        feed(conn)
+                        continue
+                if proc.sentinel in ready or not proc.is_alive():
+                    proc.join(timeout=1)
+                    if out[index] is None:
+                        finish(index, _failed(cells[index], f"worker process died (exit code {proc.exitcode})"))
+                    del pool[conn]
+                    conn.close()
+                    if todo:
+                        spawn()
+                        feed(list(pool)[-1])
     finally:
-        for _ in procs:
-            tasks.put(None)
-        for proc in procs.values():
+        for conn, (proc, _) in pool.items():
+            try:
+                conn.send(None)
+            except (BrokenPipeError, OSError):
+                pass
             proc.join(timeout=5)
             if proc.is_alive():
                 proc.terminate()
@@ -200,10 +223,7 @@ def run_ray(cells: list[Cell], address: str, progress: Callable[[dict], None] | 
             try:
                 out[index] = ray.get(done[0])
             except Exception as exc:  # noqa: BLE001 - e.g. the worker crashed
-                cell = cells[index]
-                out[index] = {"controller": cell.controller, "scenario": cell.scenario.name, "episode": cell.episode,
-                              "seed": cell.seed, "robot": cell.robot, "status": "failed",
-                              "error": f"{type(exc).__name__}: {exc}"}
+                out[index] = _failed(cells[index], f"{type(exc).__name__}: {exc}")
             if progress:
                 progress(out[index])
         return [r for r in out if r is not None]

@@ -1,0 +1,139 @@
+"""``quadgait bench``: report forms, reproducibility, parallel == serial, failures captured, bad names rejected."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from train.atomic import atomic_path
+from train.bench import runner
+from train.bench.scenarios import SCENARIOS, Scenario, get_scenario
+from train.cli import main
+
+# Short versions of two suite scenarios keep the test fast; the machinery is the same.
+SHORT = {name: Scenario(name, s.description, s.command, 4.0, s.env_settings, s.seeds)
+         for name, s in SCENARIOS.items() if name in ("flat-0.5", "turn-left")}
+
+
+@pytest.fixture
+def short_scenarios(monkeypatch):
+    from train.bench import scenarios
+
+    patched = dict(scenarios.SCENARIOS)
+    patched.update(SHORT)
+    monkeypatch.setattr(scenarios, "SCENARIOS", patched)
+
+
+def _bench(tmp_path, name, *extra):
+    out = tmp_path / name
+    code = main(["bench", "--controller", "trot", "--controller", "pace", "--scenario", "flat-0.5",
+                 "--scenario", "turn-left", "--episodes", "1", "--out", str(out), "--no-progress", *extra])
+    return code, out
+
+
+def _numbers(out):
+    data = json.loads((out / "results.json").read_text())
+    return [(e["controller"], e["scenario"], e["episode"], e["metrics"]) for e in data["episodes"]]
+
+
+def test_bench_writes_all_report_forms_and_reruns_identically(tmp_path, short_scenarios, capsys):
+    code, out = _bench(tmp_path, "a")
+    assert code == 0
+    assert {p.name for p in out.iterdir()} == {"results.json", "results.md", "footfall.png", "speed_vs_command.png",
+                                               "cot_vs_speed.png"}
+    data = json.loads((out / "results.json").read_text())
+    assert data["suite_version"] and data["executor"] == "serial"
+    cell = data["summary"]["flat-0.5"]["trot"]
+    assert cell["succeeded"] == 1 and cell["falls"] == 0
+    assert cell["metrics"]["mean_forward_speed_mps"]["mean"] > 0.25
+    assert set(data["summary"]) == {"flat-0.5", "turn-left"}
+    table = (out / "results.md").read_text()
+    assert "| flat-0.5 | trot |" in table and "| turn-left | pace |" in table
+    assert (out / "footfall.png").stat().st_size > 1000
+    _, again = _bench(tmp_path, "b")
+    assert _numbers(again) == _numbers(out)
+
+
+def test_two_workers_match_serial(tmp_path, short_scenarios):
+    _, serial = _bench(tmp_path, "serial")
+    code, parallel = _bench(tmp_path, "parallel", "--workers", "2")
+    assert code == 0
+    assert _numbers(parallel) == _numbers(serial)
+    assert json.loads((parallel / "results.json").read_text())["executor"] == "2 local workers"
+
+
+def test_json_summary_on_stdout(tmp_path, short_scenarios, capsys):
+    main(["bench", "--controller", "trot", "--scenario", "flat-0.5", "--episodes", "1", "--out",
+          str(tmp_path / "j"), "--json", "--no-progress"])
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["summary"]["flat-0.5"]["trot"]["succeeded"] == 1
+
+
+def test_corrupt_policy_fails_its_cell_and_the_report_is_still_written(tmp_path, short_scenarios):
+    bad = tmp_path / "broken.zip"
+    bad.write_bytes(b"this is not a zip archive")
+    missing = tmp_path / "no_such_run"
+    out = tmp_path / "out"
+    code = main(["bench", "--controller", "trot", "--controller", str(bad), "--controller", str(missing) + "/",
+                 "--scenario", "flat-0.5", "--episodes", "1", "--out", str(out), "--no-progress"])
+    assert code == 1  # some cells failed
+    data = json.loads((out / "results.json").read_text())
+    errors = {f["controller"]: f["error"] for f in data["failures"]}
+    assert "not a stable-baselines3 model" in errors[str(bad)]
+    assert "no policy at" in errors[str(missing) + "/"]
+    assert data["summary"]["flat-0.5"]["trot"]["succeeded"] == 1
+    assert "Failed cells" in (out / "results.md").read_text()
+
+
+def test_crashed_worker_marks_its_cell_failed(tmp_path, monkeypatch):
+    real = runner.run_cell
+
+    def crashing(cell):
+        if cell.controller == "pace":
+            os._exit(3)  # simulate a segfaulting worker
+        return real(cell)
+
+    monkeypatch.setattr(runner, "run_cell", crashing)  # inherited by the forked workers
+    scenario = Scenario("tiny", "2 s flat", (0.5, 0.0, 0.0), 2.0)
+    cells = runner.make_cells(["trot", "pace", "walk"], [scenario], 1, "laikago_fast")
+    records = runner.run_local(cells, 2)
+    status = {r["controller"]: r for r in records}
+    assert status["trot"]["status"] == "ok" and status["walk"]["status"] == "ok"
+    assert status["pace"]["status"] == "failed" and "exit code 3" in status["pace"]["error"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--scenario", "moon"], "unknown scenario 'moon'; valid scenarios: flat-0.3"),
+    (["--controller", "moonwalk"], "unknown controller 'moonwalk'; valid: bound, gallop"),
+    (["--episodes", "0"], "--episodes must be in"),
+    (["--robot", "spot"], "unknown robot 'spot'"),
+])
+def test_bad_names_are_rejected_before_running(tmp_path, capsys, argv, message):
+    assert main(["bench", "--out", str(tmp_path / "x"), "--no-progress", *argv]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_atomic_write_leaves_nothing_on_interruption(tmp_path):
+    target = tmp_path / "results.json"
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_path(target) as tmp:
+            tmp.write_text('{"half": ')
+            raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_scenarios_are_named_versioned_data():
+    flat = get_scenario("flat-0.5")
+    assert flat.command == (0.5, 0.0, 0.0) and flat.seed(0) == 0 and flat.seed(7) == 7
+    assert get_scenario("payload-5kg").env_settings == {"added_base_mass_kg": 5.0}
+
+
+def test_ray_matches_serial(tmp_path, short_scenarios):
+    # A local Ray instance started (and shut down) by the run itself.
+    _, serial = _bench(tmp_path, "serial")
+    code, on_ray = _bench(tmp_path, "ray", "--ray", "local")
+    assert code == 0
+    assert _numbers(on_ray) == _numbers(serial)
