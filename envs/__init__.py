@@ -1,16 +1,23 @@
 """quadgait's simulator library: robots, simulation, tasks, gaits, metrics and the Gymnasium envs.
 
-Importing ``envs`` registers the environments (``quadgait/LaikagoWalk-v0``).
+Importing ``envs`` registers the environments: ``quadgait/LaikagoWalk-v0`` (joint targets),
+``quadgait/LaikagoTrotResidual-v0`` and ``quadgait/LaikagoCPG-v0`` (gait-prior action spaces).
 """
 
 from __future__ import annotations
 
 from gymnasium.envs.registration import register, registry
 
-ENV_IDS = ("quadgait/LaikagoWalk-v0",)
+_ENTRY_POINTS = {
+    "quadgait/LaikagoWalk-v0": ("envs.walk_env:LaikagoWalkEnv", {}),
+    # Gait-prior action spaces (envs/prior_envs.py); they default to a faster target than the plain env.
+    "quadgait/LaikagoTrotResidual-v0": ("envs.prior_envs:TrotResidualEnv", {"target_speed_mps": 1.0}),
+    "quadgait/LaikagoCPG-v0": ("envs.prior_envs:CPGEnv", {"target_speed_mps": 1.0}),
+}
+ENV_IDS = tuple(_ENTRY_POINTS)
 
-if "quadgait/LaikagoWalk-v0" not in registry:
-    register(id="quadgait/LaikagoWalk-v0", entry_point="envs.walk_env:LaikagoWalkEnv",
-             max_episode_steps=None, disable_env_checker=False)
+for _env_id, (_entry_point, _kwargs) in _ENTRY_POINTS.items():
+    if _env_id not in registry:
+        register(id=_env_id, entry_point=_entry_point, kwargs=_kwargs)
 
 __all__ = ["ENV_IDS"]

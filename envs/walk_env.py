@@ -53,14 +53,16 @@ class LaikagoWalkEnv(gym.Env):
             ground_friction=self.settings.ground_friction, self_collision=self.settings.self_collision,
             added_base_mass_kg=self.settings.added_base_mass_kg, gui=render_mode == "human"))
         n = self.robot.num_joints
-        self.action_space = gym.spaces.Box(-1.0, 1.0, (n,), np.float32)
-        self.observation_layout = walk.observation_layout(n)
-        self.action_layout = JOINT_LABELS
-        low, high = walk.observation_bounds(n, np.array(self.robot.velocity_limits))
+        self.action_layout = self._action_labels()
+        action_dim = len(self.action_layout)
+        self.action_space = gym.spaces.Box(-1.0, 1.0, (action_dim,), np.float32)
+        extras = self._observation_extras()
+        self.observation_layout = walk.observation_layout(n, action_dim, extras)
+        low, high = walk.observation_bounds(n, np.array(self.robot.velocity_limits), action_dim, extras)
         self._obs_low, self._obs_high = low, high
         self.observation_space = gym.spaces.Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
         self._standing = self.robot.standing_angles
-        self._last_action = np.zeros(n)
+        self._last_action = np.zeros(action_dim)
         self._last_obs = np.zeros(self.observation_space.shape, np.float32)
         self._state: RobotState | None = None
         self._steps = 0
@@ -71,7 +73,8 @@ class LaikagoWalkEnv(gym.Env):
         super().reset(seed=seed)
         position, quaternion, joints, lin_vel = self._initial_pose()
         self._state = self.sim.reset(position, quaternion, joints, base_lin_vel=lin_vel)
-        self._last_action = np.zeros(self.robot.num_joints)
+        self._last_action = np.zeros(self.action_space.shape[0])
+        self._reset_action_state()
         self._steps = 0
         self._next_push_s = self.settings.push_interval_s
         self._last_push: np.ndarray | None = None
@@ -86,11 +89,7 @@ class LaikagoWalkEnv(gym.Env):
             raise RuntimeError("call reset() before step()")
         a = self._validate_action(action)
         self._maybe_push()
-        if self.settings.motor_control == "pd":
-            targets = self._standing + self.settings.action_scale * a
-            self.sim.step_position(targets, self.settings.substeps)
-        else:
-            self.sim.step_torque(a * self.robot.torque_limit_array, self.settings.substeps)
+        self._apply_action(a)
         self._steps += 1
         state = self.sim.state()
         failure = self._failure(state)
@@ -120,6 +119,27 @@ class LaikagoWalkEnv(gym.Env):
             self.sim.close()
 
     # ------------------------------------------------------------------ override points
+    def _action_labels(self) -> tuple[str, ...]:
+        """Names of the action entries (their count is the action size)."""
+        return JOINT_LABELS
+
+    def _observation_extras(self) -> tuple[tuple[str, int], ...]:
+        """(name, size) of features appended to the observation, each in [-1, 1]."""
+        return ()
+
+    def _extra_features(self) -> np.ndarray | None:
+        return None
+
+    def _reset_action_state(self) -> None:
+        """Reset whatever the action mapping keeps between steps (e.g. a gait phase)."""
+
+    def _apply_action(self, a: np.ndarray) -> None:
+        """Turn a validated action into motor commands and advance the simulation one control step."""
+        if self.settings.motor_control == "pd":
+            self.sim.step_position(self._standing + self.settings.action_scale * a, self.settings.substeps)
+        else:
+            self.sim.step_torque(a * self.robot.torque_limit_array, self.settings.substeps)
+
     def _initial_pose(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Base position (m), quaternion, joint angles (rad) and base velocity (m/s) at reset, from np_random."""
         noise = self.settings.init_joint_noise_rad
@@ -131,7 +151,7 @@ class LaikagoWalkEnv(gym.Env):
     def _observe(self, state: RobotState, action: np.ndarray | None = None) -> np.ndarray:
         last = self._last_action if action is None else action
         return walk.build_observation(state, self._standing, last, self.settings.target_speed_mps,
-                                      self._obs_low, self._obs_high)
+                                      self._obs_low, self._obs_high, self._extra_features())
 
     def _reward(self, state: RobotState, action: np.ndarray) -> dict[str, float]:
         terms = walk.reward_terms(state, action, self._last_action, self.settings.target_speed_mps)

@@ -97,8 +97,21 @@ class GaitController:
         ``roll_pitch`` (rad) feeds the attitude feedback when ``attitude_gain`` > 0.
         """
         ramp = min(1.0, time_s / self.ramp_s) if self.ramp_s > 0 else 1.0
+        return self.targets_for_phases(self.phases(time_s), command, roll_pitch, ramp)
+
+    def targets_for_phases(self, phases: np.ndarray, command: np.ndarray,
+                           roll_pitch: tuple[float, float] | None = None, ramp: float = 1.0,
+                           stride_scale: np.ndarray | float = 1.0) -> np.ndarray:
+        """Joint targets (rad, (12,)) for given leg phases (cycles, (4,)), e.g. from an external oscillator.
+
+        ``ramp`` in [0, 1] scales the command and the swing height (start-up); ``stride_scale`` (scalar or per leg)
+        scales each leg's foot excursion about its neutral point.
+        """
         cmd = np.asarray(command, dtype=float) * ramp
-        feet = self.generator.foot_targets(self.phases(time_s), cmd, self.body_height_m)
+        feet = self.generator.foot_targets(phases, cmd, self.body_height_m)
+        if not np.all(np.asarray(stride_scale) == 1.0):
+            nominal_xy = self.generator.nominal_feet_hip_frame[:, :2]
+            feet[:, :2] = nominal_xy + np.asarray(stride_scale).reshape(-1, 1) * (feet[:, :2] - nominal_xy)
         if ramp < 1.0:  # lift the feet gradually too, so the first steps are small
             feet[:, 2] = -self.body_height_m + ramp * (feet[:, 2] + self.body_height_m)
         if self.attitude_gain > 0 and roll_pitch is not None:

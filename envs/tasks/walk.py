@@ -94,11 +94,16 @@ def failure_reason(state: RobotState) -> str | None:
     return None
 
 
-def observation_layout(num_joints: int) -> Mapping[str, slice]:
-    """Names and slices of the observation vector (sizes follow the robot's joint count)."""
+def observation_layout(num_joints: int, action_dim: int | None = None,
+                       extras: tuple[tuple[str, int], ...] = ()) -> Mapping[str, slice]:
+    """Names and slices of the observation vector (sizes follow the robot's joint count and the action size).
+
+    ``extras`` (name, size) pairs are appended at the end (e.g. gait phase features of structured action spaces).
+    """
+    action_dim = num_joints if action_dim is None else action_dim
     sizes = (("projected_gravity", 3), ("base_ang_vel_body", 3), ("base_lin_vel_body", 3),
-             ("joint_angles_rel", num_joints), ("joint_velocities", num_joints), ("last_action", num_joints),
-             ("target_speed", 1))
+             ("joint_angles_rel", num_joints), ("joint_velocities", num_joints), ("last_action", action_dim),
+             ("target_speed", 1), *extras)
     layout, start = {}, 0
     for name, size in sizes:
         layout[name] = slice(start, start + size)
@@ -106,26 +111,30 @@ def observation_layout(num_joints: int) -> Mapping[str, slice]:
     return MappingProxyType(layout)
 
 
-def observation_bounds(num_joints: int, velocity_limits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Finite (low, high) bounds of the observation; observations are clipped into them."""
+def observation_bounds(num_joints: int, velocity_limits: np.ndarray, action_dim: int | None = None,
+                       extras: tuple[tuple[str, int], ...] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """Finite (low, high) bounds of the observation; observations are clipped into them. Extras lie in [-1, 1]."""
+    action_dim = num_joints if action_dim is None else action_dim
     high = np.concatenate([
         np.ones(3),                        # projected gravity, unit vector
         np.full(3, 50.0),                  # rad/s
         np.full(3, 20.0),                  # m/s
         np.full(num_joints, 2 * np.pi),    # rad
         np.full(num_joints, 3.0) * np.asarray(velocity_limits),  # rad/s
-        np.ones(num_joints),               # action
+        np.ones(action_dim),               # action
         np.array([5.0]),                   # m/s
+        np.ones(sum(size for _, size in extras)),
     ])
     return -high, high
 
 
 def build_observation(state: RobotState, standing_pose: np.ndarray, last_action: np.ndarray,
-                      target_speed_mps: float, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+                      target_speed_mps: float, low: np.ndarray, high: np.ndarray,
+                      extras: np.ndarray | None = None) -> np.ndarray:
     """Observation vector (float32) in the order of :func:`observation_layout`, clipped to its bounds."""
-    obs = np.concatenate([
-        state.projected_gravity_body, state.base_ang_vel_body, state.base_lin_vel_body,
-        state.joint_angles - standing_pose, state.joint_velocities, last_action, [target_speed_mps],
-    ])
-    obs = np.nan_to_num(obs, nan=0.0, posinf=0.0, neginf=0.0)
+    parts = [state.projected_gravity_body, state.base_ang_vel_body, state.base_lin_vel_body,
+             state.joint_angles - standing_pose, state.joint_velocities, last_action, [target_speed_mps]]
+    if extras is not None:
+        parts.append(extras)
+    obs = np.nan_to_num(np.concatenate(parts), nan=0.0, posinf=0.0, neginf=0.0)
     return np.clip(obs, low, high).astype(np.float32)
