@@ -124,6 +124,32 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
 
 
+def debounce_contacts(foot_contacts: np.ndarray, time_s: np.ndarray, min_duration_s: float) -> np.ndarray:
+    """Contacts with flicker removed, shape ``(T, 4)`` bool (a new array).
+
+    A foot bouncing on landing produces sub-stride contact blips that would count as extra touch-downs. Gaps
+    (no contact) shorter than ``min_duration_s`` between two contacts are filled first, then contact runs shorter
+    than ``min_duration_s`` are dropped. Durations are sample counts times the median sample period.
+    """
+    contacts, times = _check_contacts(foot_contacts, time_s)
+    out = contacts.copy()
+    if contacts.shape[0] < 2 or min_duration_s <= 0:
+        return out
+    dt = float(np.median(np.diff(times)))
+    min_samples = min_duration_s / dt - 1e-9
+    for leg in range(out.shape[1]):
+        column = out[:, leg]
+        starts, ends = _runs(~column)
+        for s, e in zip(starts, ends):
+            if s > 0 and e < column.size and (e - s) < min_samples:
+                column[s:e] = True
+        starts, ends = _runs(column)
+        for s, e in zip(starts, ends):
+            if (e - s) < min_samples:
+                column[s:e] = False
+    return out
+
+
 def duty_factors(foot_contacts: np.ndarray) -> np.ndarray:
     """Fraction of samples each foot is in contact, shape ``(4,)``, dimensionless in [0, 1].
 

@@ -24,6 +24,7 @@ from envs.gait_analysis import (
     circular_mean_cycles,
     classify_gait,
     classify_offsets,
+    debounce_contacts,
     duty_factors,
     footfall_segments,
     phase_offsets,
@@ -35,7 +36,7 @@ from envs.gait_analysis import (
 __all__ = [
     "GRAVITY_MPS2", "GAIT_NAMES", "LEG_NAMES", "Rollout",
     "action_smoothness", "circular_distance_cycles", "circular_mean_cycles", "classify_gait",
-    "classify_offsets", "cost_of_transport", "distance_m", "duration_s", "duty_factors",
+    "classify_offsets", "cost_of_transport", "debounce_contacts", "distance_m", "duration_s", "duty_factors",
     "foot_slip_mps", "footfall_segments", "forward_distance_m", "froude_number",
     "heading_change_deg", "heading_drift_deg", "mean_forward_speed_mps", "mean_yaw_rate_radps", "mechanical_energy_j", "phase_offsets",
     "pitch_rms_rad", "roll_rms_rad", "stride_frequency_hz", "stride_length_m",
@@ -323,18 +324,21 @@ def mean_yaw_rate_radps(rollout: Rollout) -> float:
     return float(np.mean(rollout.base_ang_vel_body[:, 2]))
 
 
-def summarize(rollout: Rollout, gait_window_start_s: float = 0.0) -> dict[str, float | str | bool | list[float]]:
+def summarize(rollout: Rollout, gait_window_start_s: float = 0.0,
+              contact_debounce_s: float = 0.05) -> dict[str, float | str | bool | list[float]]:
     """All metrics in one dict of plain Python values (JSON-friendly, NaN where undefined).
 
     Per-foot lists are ordered FR, FL, RR, RL; phase offsets are in cycles relative to FR. The contact-phase
     metrics (duty factor, stride, phase offsets, gait class) use only samples at or after
     ``gait_window_start_s`` (s since reset), so a start-up transient does not blur them; if fewer than two
-    samples remain, the whole rollout is used.
+    samples remain, the whole rollout is used. Contacts are debounced first (:func:`debounce_contacts`,
+    ``contact_debounce_s``; 0 disables it) so landing bounces do not count as steps.
     """
     window = rollout.time_s >= gait_window_start_s
     if window.sum() < 2:
         window = np.ones_like(window)
-    contacts, times = rollout.foot_contacts[window], rollout.time_s[window]
+    times = rollout.time_s[window]
+    contacts = debounce_contacts(rollout.foot_contacts[window], times, contact_debounce_s)
     duty = duty_factors(contacts)
     period = stride_period_s(contacts, times)
     return {

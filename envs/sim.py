@@ -125,6 +125,8 @@ class Simulation:
         self._foot_index = {link: i for i, link in enumerate(self.foot_link_ids)}
         for link in self.foot_link_ids:  # see RobotDescription.foot_spinning_friction for why
             p.changeDynamics(self.robot_id, link, spinningFriction=self.robot.foot_spinning_friction)
+            if self.robot.foot_lateral_friction is not None:
+                p.changeDynamics(self.robot_id, link, lateralFriction=self.robot.foot_lateral_friction)
         self._body_contact_ids = {-1} | {links[n] for n in self.robot.body_contact_links}
         self.num_pybullet_joints = p.getNumJoints(self.robot_id)
         if self.settings.added_base_mass_kg:

@@ -433,3 +433,21 @@ def _heading_rollout(t, yaw):
                    joint_torques=np.zeros((n, 12)), actions=np.zeros((n, 12)), foot_contacts=np.ones((n, 4), bool),
                    foot_normal_forces=np.zeros((n, 4)), foot_positions_world=np.zeros((n, 4, 3)),
                    total_mass_kg=25.0, hip_height_m=0.44, fell=False, fall_time_s=None)
+
+
+def test_debounce_removes_landing_bounces_but_keeps_real_steps():
+    from envs.gait_analysis import debounce_contacts, stride_frequency_hz
+
+    t = np.arange(500) * 0.02  # 50 Hz, 10 s
+    phase = (t * 2.0) % 1.0  # 2 Hz stride, duty 0.6
+    contacts = np.repeat((phase < 0.6)[:, None], 4, axis=1)
+    bouncy = contacts.copy()
+    touchdown = np.flatnonzero(np.diff(contacts[:, 0].astype(int)) == 1) + 1
+    bouncy[touchdown + 1, :] = False  # one-sample lift right after each landing
+    assert stride_frequency_hz(bouncy, t) > 2.5  # the bounces look like extra steps
+    cleaned = debounce_contacts(bouncy, t, 0.05)
+    np.testing.assert_array_equal(cleaned, contacts)
+    assert stride_frequency_hz(cleaned, t) == pytest.approx(2.0, rel=1e-6)
+    blip = contacts.copy()
+    blip[touchdown[0] - 5, 1] = True  # a single-sample touch in mid-swing
+    np.testing.assert_array_equal(debounce_contacts(blip, t, 0.05), contacts)

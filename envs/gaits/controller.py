@@ -12,6 +12,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from envs.gaits.kinematics import forward_kinematics, inverse_kinematics
+from envs.gaits.scaling import scale_gait
 from envs.gaits.spec import GaitSpec
 from envs.gaits.trajectory import FootTrajectoryGenerator, leg_phases, stance_mask
 from envs.robots.description import RobotDescription
@@ -68,6 +69,7 @@ class GaitController:
     heading_gain: float = 1.0
 
     def __post_init__(self) -> None:
+        self.spec = scale_gait(self.spec, self.robot)  # presets are tuned on the Laikago; see envs.gaits.scaling
         self.name = self.spec.name
         stand_feet = forward_kinematics(self.robot, self.robot.standing_angles)
         height = self.body_height_m or self.spec.body_height_m or float(-stand_feet[:, 2].mean())

@@ -6,9 +6,13 @@ from types import MappingProxyType
 from typing import Mapping
 
 from envs.robots.description import JOINT_LABELS, LEG_NAMES, NUM_JOINTS, NUM_LEGS, RobotDescription
+from envs.robots.a1 import A1
+from envs.robots.aliengo import ALIENGO
 from envs.robots.laikago import LAIKAGO, LAIKAGO_FAST
+from envs.robots.mini_cheetah import MINI_CHEETAH
 
-ROBOTS: Mapping[str, RobotDescription] = MappingProxyType({r.name: r for r in (LAIKAGO_FAST, LAIKAGO)})
+ROBOTS: Mapping[str, RobotDescription] = MappingProxyType(
+    {r.name: r for r in (LAIKAGO_FAST, LAIKAGO, A1, ALIENGO, MINI_CHEETAH)})
 DEFAULT_ROBOT = "laikago_fast"
 
 

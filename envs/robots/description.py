@@ -67,6 +67,10 @@ class RobotDescription:
             lever on a 3 cm sphere: it pins every planted foot against yawing, and since the legs have no yaw joint
             the whole robot could barely turn (0.03 rad/s for a 0.5 rad/s command). A few mm matches a small
             rubber contact patch ((2/3)·μ·a for patch radius a).
+        foot_lateral_friction: lateral friction coefficient of the feet, applied at load time; ``None`` keeps the
+            URDF's. PyBullet multiplies the foot's and the ground's coefficients, so 1.0 (the Laikago URDFs' value)
+            makes ``ground_friction`` the effective foot-ground coefficient; URDFs without a ``<contact>`` tag get
+            PyBullet's default 0.5, and the Mini Cheetah's toes say 3.0.
         body_contact_links: URDF link names whose contact with the ground ends an episode (-1 = the base link is
             always included).
     """
@@ -91,6 +95,7 @@ class RobotDescription:
     calf_length_m: float
     foot_radius_m: float
     foot_spinning_friction: float = 0.005
+    foot_lateral_friction: float | None = None
     body_contact_links: tuple[str, ...] = field(default=())
     description: str = ""
 
@@ -104,6 +109,12 @@ class RobotDescription:
             object.__setattr__(self, attr, _vec(getattr(self, attr), NUM_JOINTS, f"{self.name}.{attr}"))
         object.__setattr__(self, "hip_lateral_offsets_m",
                            _vec(self.hip_lateral_offsets_m, NUM_LEGS, f"{self.name}.hip_lateral_offsets_m"))
+        if self.foot_lateral_friction is not None:
+            mu = float(self.foot_lateral_friction)
+            if not np.isfinite(mu) or mu <= 0:
+                raise ValueError(f"{self.name}.foot_lateral_friction must be a positive number or None, "
+                                 f"got {self.foot_lateral_friction!r}")
+            object.__setattr__(self, "foot_lateral_friction", mu)
         hips = np.asarray(self.hip_positions_body, dtype=float)
         if hips.shape != (NUM_LEGS, 3):
             raise ValueError(f"{self.name}.hip_positions_body must have shape (4, 3), got {hips.shape}")

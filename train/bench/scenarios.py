@@ -55,8 +55,9 @@ _ALL = (
              env_settings={"ground_friction": 1.5}),
     Scenario("payload-5kg", "0.5 m/s carrying a 5 kg payload on the base", (0.5, 0.0, 0.0),
              env_settings={"added_base_mass_kg": 5.0}),
-    Scenario("push-15ns", "0.5 m/s with a 15 N·s horizontal push every 4 s (random direction)", (0.5, 0.0, 0.0),
-             env_settings={"push_impulse_ns": 15.0, "push_interval_s": 4.0}),
+    # 8 N·s changes the robot's velocity by ~0.3 m/s; at 15 N·s every built-in gait fell in every episode.
+    Scenario("push-8ns", "0.5 m/s with an 8 N·s horizontal push every 4 s (random direction)", (0.5, 0.0, 0.0),
+             env_settings={"push_impulse_ns": 8.0, "push_interval_s": 4.0}),
 )
 
 SCENARIOS: Mapping[str, Scenario] = MappingProxyType({s.name: s for s in _ALL})
