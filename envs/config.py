@@ -38,6 +38,9 @@ class WalkSettings:
         push_impulse_ns: magnitude of periodic horizontal pushes on the base, N·s (0 = no pushes).
         push_interval_s: time between pushes, s; the first comes one interval after reset. Each push's direction
             is drawn uniformly from the env's seeded generator.
+        terrain: ``TYPE:LEVEL`` ground, e.g. ``"flat"``, ``"rough:1"``, ``"slope:3"``, ``"stairs:2"``
+            (:mod:`envs.terrain` documents what each level means physically).
+        terrain_seed: seed of the terrain's random heights (fixed for the env's lifetime).
         self_collision: collide the robot's links with each other.
         render_width, render_height: ``rgb_array`` frame size, pixels.
     """
@@ -57,6 +60,8 @@ class WalkSettings:
     added_base_mass_kg: float = 0.0
     push_impulse_ns: float = 0.0
     push_interval_s: float = 3.0
+    terrain: str = "flat"
+    terrain_seed: int = 0
     self_collision: bool = False
     render_width: int = 480
     render_height: int = 360
@@ -81,6 +86,10 @@ class WalkSettings:
         _check_range("added_base_mass_kg", self.added_base_mass_kg, 0.0, 50.0)
         _check_range("push_impulse_ns", self.push_impulse_ns, 0.0, 200.0)
         _check_range("push_interval_s", self.push_interval_s, 0.0, 3600.0, low_inclusive=False)
+        from envs.terrain import TerrainSpec
+
+        object.__setattr__(self, "terrain", TerrainSpec.parse(self.terrain).name)
+        _check_int("terrain_seed", self.terrain_seed, 0, 2**31 - 1)
         if not isinstance(self.self_collision, bool):
             raise ValueError(f"self_collision must be True or False, got {self.self_collision!r}")
         _check_int("render_width", self.render_width, 16, 4096)

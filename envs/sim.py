@@ -52,6 +52,8 @@ class PhysicsSettings:
         ground_friction: lateral friction coefficient of the ground.
         self_collision: whether the robot's links collide with each other.
         added_base_mass_kg: payload added to the base link, kg (at the base's centre of mass).
+        terrain: ``TYPE:LEVEL`` (see :mod:`envs.terrain`); ``"flat"`` is PyBullet's plane.
+        terrain_seed: seed of the terrain's random heights (rough terrain).
         gui: open the PyBullet GUI instead of a headless DIRECT client.
     """
 
@@ -60,6 +62,8 @@ class PhysicsSettings:
     ground_friction: float = 1.0
     self_collision: bool = False
     added_base_mass_kg: float = 0.0
+    terrain: str = "flat"
+    terrain_seed: int = 0
     gui: bool = False
 
 
@@ -100,7 +104,7 @@ class Simulation:
         if self.settings.gui:
             p.configureDebugVisualizer(pybullet.COV_ENABLE_GUI, 0)
         with quiet_stdout():
-            self.ground_id = p.loadURDF(str(Path(pybullet_data.getDataPath()) / "plane.urdf"))
+            self.ground_id = self._load_ground()
             # Without URDF_USE_INERTIA_FROM_FILE PyBullet recomputes inertia from the collision shapes, so the two
             # Laikago variants (mesh vs primitive collisions) would have different dynamics.
             flags = pybullet.URDF_USE_INERTIA_FROM_FILE
@@ -148,6 +152,27 @@ class Simulation:
         # Snapshot of the freshly loaded world; restoring it on reset clears contact caches and solver warm starts,
         # so an episode does not depend on the episodes before it.
         self._initial_state_id = p.saveState()
+
+    def _load_ground(self) -> int:
+        from envs.terrain import CELL_M, TerrainSpec, grid_axes, heightfield
+
+        p = self._p
+        self.terrain = TerrainSpec.parse(self.settings.terrain)
+        if self.terrain.kind == "flat":
+            self.terrain_heights = None
+            return p.loadURDF(str(Path(pybullet_data.getDataPath()) / "plane.urdf"))
+        heights = heightfield(self.terrain, self.settings.terrain_seed)
+        self.terrain_heights = heights
+        xs, ys = grid_axes()
+        shape = p.createCollisionShape(
+            pybullet.GEOM_HEIGHTFIELD, meshScale=[CELL_M, CELL_M, 1.0],
+            heightfieldData=heights.flatten(order="F").tolist(),  # index = row + column * rows, rows along x
+            numHeightfieldRows=xs.size, numHeightfieldColumns=ys.size)
+        # PyBullet centres a heightfield on the middle of its height range.
+        centre = [(xs[0] + xs[-1]) / 2, (ys[0] + ys[-1]) / 2, (heights.min() + heights.max()) / 2]
+        body = p.createMultiBody(0, shape, basePosition=centre)
+        p.changeVisualShape(body, -1, rgbaColor=[0.75, 0.8, 0.85, 1.0])
+        return body
 
     @property
     def client(self) -> BulletClient:

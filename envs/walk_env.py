@@ -51,7 +51,8 @@ class LaikagoWalkEnv(gym.Env):
         self.sim = Simulation(self.robot, PhysicsSettings(
             physics_hz=self.settings.physics_hz, solver_iterations=self.settings.solver_iterations,
             ground_friction=self.settings.ground_friction, self_collision=self.settings.self_collision,
-            added_base_mass_kg=self.settings.added_base_mass_kg, gui=render_mode == "human"))
+            added_base_mass_kg=self.settings.added_base_mass_kg, terrain=self.settings.terrain,
+            terrain_seed=self.settings.terrain_seed, gui=render_mode == "human"))
         n = self.robot.num_joints
         self.action_layout = self._action_labels()
         action_dim = len(self.action_layout)
@@ -202,6 +203,9 @@ class LaikagoWalkEnv(gym.Env):
             "time_s": self.sim.time_s,
             "base_position": state.base_position_world.copy() if state is not None else np.zeros(3),
             "push_impulse_ns": None if getattr(self, "_last_push", None) is None else self._last_push.copy(),
+            # Quantities a policy cannot observe directly, for teacher-student training and analysis.
+            "privileged": {"ground_friction": self.settings.ground_friction, "total_mass_kg": self.sim.total_mass_kg,
+                           "added_base_mass_kg": self.settings.added_base_mass_kg, "terrain": self.settings.terrain},
         }
 
     def _camera_target(self) -> list[float]:

@@ -28,9 +28,11 @@ Torque limits 17 / 17 / 26 N·m and velocity limits 40 / 40 / 26 rad/s: the Mini
 Standing pose: calf −1.5 rad, thigh chosen to put the feet straight under the hips (0.681 rad): hip height 0.285 m,
 close to the ≈ 0.29 m body height the MIT controller stands at.
 
-PD gains: kp = 300 N·m/rad (Laikago) × m·L ratio (8.85 × 0.389 / (25.57 × 0.503) = 0.27) → 80. kd = 1.0: the calf's
-inertia about the knee is I ≈ 0.0079 kg·m² (PyBullet mass matrix, standing pose), so kd·dt/I ≈ 0.50 and
-kp·dt²/I ≈ 0.16 at 250 Hz; swing damping ratio ≈ 0.63. Foot spinning friction 0.003 m instead of 0.005 m: with
+PD gains: kp = 300 N·m/rad (Laikago) × m·L ratio (8.85 × 0.389 / (25.57 × 0.503) = 0.27) would be 80; we use 100.
+With 80 the scripted trot (Froude-scaled 0.44 m/s) made 68 % of the commanded speed and drifted 11° in heading in
+20 s; with 100, 73 % and 6° (the URDF puts every abduct/thigh centre of mass on the +y side, so the robot is not
+left-right symmetric). kd = 1.0: the calf's inertia about the knee is I ≈ 0.0079 kg·m² (PyBullet mass matrix,
+standing pose), so kd·dt/I ≈ 0.50 and kp·dt²/I ≈ 0.20 at 250 Hz; swing damping ratio kd / (2√(kp·I)) ≈ 0.56. Foot spinning friction 0.003 m instead of 0.005 m: with
 (2/3)·μ·a, 0.005 m means a 7.5 mm contact patch, half this 15 mm toe's radius; 0.003 m (a ≈ 4.5 mm) matches a
 Hertzian patch scaled from the Laikago's by (load × radius)^(1/3) ≈ 0.56.
 """
@@ -65,7 +67,7 @@ MINI_CHEETAH = RobotDescription(
     joint_upper=(0.87, 2.6, -0.35) * 4,
     torque_limits=(17.0, 17.0, 26.0) * 4,
     velocity_limits=(40.0, 40.0, 26.0) * 4,
-    kp=(80.0, 80.0, 80.0) * 4,
+    kp=(100.0, 100.0, 100.0) * 4,
     kd=(1.0, 1.0, 1.0) * 4,
     spawn_height_m=0.31,  # standing base height 0.300 m + 1 cm
     hip_positions_body=(

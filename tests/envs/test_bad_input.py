@@ -44,7 +44,7 @@ def test_step_before_reset_raises(make_env):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"robot": "spot"}, "unknown robot 'spot'; valid robots: laikago, laikago_fast"),
+    ({"robot": "spot"}, "unknown robot 'spot'; valid robots: a1, aliengo, laikago, laikago_fast, mini_cheetah"),
     ({"physics_hz": 240.0}, "whole multiple of control_hz"),
     ({"physics_hz": 10.0}, r"physics_hz=10.0 is out of range"),
     ({"control_hz": float("nan")}, "control_hz must be a finite number"),
