@@ -1,7 +1,8 @@
 """quadgait's simulator library: robots, simulation, tasks, gaits, metrics and the Gymnasium envs.
 
 Importing ``envs`` registers the environments: ``quadgait/LaikagoWalk-v0`` (joint targets),
-``quadgait/LaikagoTrotResidual-v0`` and ``quadgait/LaikagoCPG-v0`` (gait-prior action spaces).
+``quadgait/LaikagoTrotResidual-v0`` and ``quadgait/LaikagoCPG-v0`` (gait-prior action spaces),
+``quadgait/LaikagoVelocity-v0`` and ``quadgait/LaikagoGait-v0`` (command following).
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ _ENTRY_POINTS = {
     # Gait-prior action spaces (envs/prior_envs.py); they default to a faster target than the plain env.
     "quadgait/LaikagoTrotResidual-v0": ("envs.prior_envs:TrotResidualEnv", {"target_speed_mps": 1.0}),
     "quadgait/LaikagoCPG-v0": ("envs.prior_envs:CPGEnv", {"target_speed_mps": 1.0}),
+    # Command-following tasks (envs/command_envs.py).
+    "quadgait/LaikagoVelocity-v0": ("envs.command_envs:VelocityEnv", {}),
+    "quadgait/LaikagoGait-v0": ("envs.command_envs:GaitEnv", {}),
 }
 ENV_IDS = tuple(_ENTRY_POINTS)
 

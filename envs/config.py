@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from envs.robots import DEFAULT_ROBOT, get_robot
 from envs.sim import MOTOR_CONTROL_MODES
-from envs.tasks.walk import resolve_reward_weights
+from envs.tasks.walk import check_reward_overrides
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,8 @@ class WalkSettings:
         episode_seconds: episode length before truncation, s.
         init_joint_noise_rad: half-width of the uniform noise added to the standing pose at reset, rad.
         init_base_velocity_noise_mps: half-width of the uniform noise on the initial base velocity, m/s.
-        reward_weights: overrides of the default reward weights, by term name (0 switches a term off).
+        reward_weights: overrides of the task's default reward weights, by term name (0 switches a term off);
+            names are checked against the env's reward terms when the env is built.
         ground_friction: lateral friction coefficient of the ground.
         added_base_mass_kg: payload on the base, kg (0 = none).
         push_impulse_ns: magnitude of periodic horizontal pushes on the base, N·s (0 = no pushes).
@@ -55,7 +56,7 @@ class WalkSettings:
     episode_seconds: float = 20.0
     init_joint_noise_rad: float = 0.02
     init_base_velocity_noise_mps: float = 0.0
-    reward_weights: Mapping[str, float] = field(default_factory=lambda: resolve_reward_weights(None))
+    reward_weights: Mapping[str, float] = field(default_factory=dict)
     ground_friction: float = 1.0
     added_base_mass_kg: float = 0.0
     push_impulse_ns: float = 0.0
@@ -94,7 +95,7 @@ class WalkSettings:
             raise ValueError(f"self_collision must be True or False, got {self.self_collision!r}")
         _check_int("render_width", self.render_width, 16, 4096)
         _check_int("render_height", self.render_height, 16, 4096)
-        object.__setattr__(self, "reward_weights", resolve_reward_weights(self.reward_weights))
+        object.__setattr__(self, "reward_weights", MappingProxyType(check_reward_overrides(self.reward_weights)))
         for name in ("physics_hz", "control_hz", "action_scale", "target_speed_mps", "episode_seconds",
                      "init_joint_noise_rad", "init_base_velocity_noise_mps", "ground_friction", "added_base_mass_kg",
                      "push_impulse_ns", "push_interval_s"):

@@ -39,6 +39,8 @@ class LaikagoWalkEnv(gym.Env):
     """
 
     metadata = {"render_modes": ["human", "rgb_array"], "render_fps": 50}
+    #: Reward terms of this task and their default weights (subclasses with other tasks replace it).
+    DEFAULT_REWARD_WEIGHTS = walk.DEFAULT_REWARD_WEIGHTS
 
     def __init__(self, render_mode: str | None = None, **settings: Any) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
@@ -47,6 +49,7 @@ class LaikagoWalkEnv(gym.Env):
         self.settings = WalkSettings.from_kwargs(**settings)
         self.render_mode = render_mode
         self.metadata = {**self.metadata, "render_fps": int(round(self.settings.control_hz))}
+        self.reward_weights = walk.resolve_reward_weights(self.settings.reward_weights, self.DEFAULT_REWARD_WEIGHTS)
         self.robot = get_robot(self.settings.robot)
         self.sim = Simulation(self.robot, PhysicsSettings(
             physics_hz=self.settings.physics_hz, solver_iterations=self.settings.solver_iterations,
@@ -96,7 +99,7 @@ class LaikagoWalkEnv(gym.Env):
         failure = self._failure(state)
         if failure == "physics":
             # Keep the last finite observation; no reward is earned from a blown-up state.
-            terms = {name: 0.0 for name in walk.REWARD_TERMS}
+            terms = {name: 0.0 for name in self.reward_weights}
         else:
             terms = self._reward(state, a)
             self._last_obs = self._observe(state, a)
@@ -156,7 +159,7 @@ class LaikagoWalkEnv(gym.Env):
 
     def _reward(self, state: RobotState, action: np.ndarray) -> dict[str, float]:
         terms = walk.reward_terms(state, action, self._last_action, self.settings.target_speed_mps)
-        return walk.weighted_terms(terms, self.settings.reward_weights)
+        return walk.weighted_terms(terms, self.reward_weights)
 
     def _failure(self, state: RobotState) -> str | None:
         return walk.failure_reason(state)

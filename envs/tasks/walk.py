@@ -44,19 +44,28 @@ MAX_LIN_SPEED_MPS = 30.0
 MAX_ANG_SPEED_RADPS = 100.0
 
 
-def resolve_reward_weights(weights: Mapping[str, float] | None) -> Mapping[str, float]:
-    """Defaults overridden by ``weights``. Raises ValueError on unknown names or non-finite values."""
-    merged = dict(DEFAULT_REWARD_WEIGHTS)
+def check_reward_overrides(weights: Mapping[str, float] | None) -> dict[str, float]:
+    """Validate the shape of user overrides (a mapping of names to finite numbers); names are checked by the env."""
     if weights is None:
-        return MappingProxyType(merged)
+        return {}
     if not isinstance(weights, Mapping):
         raise ValueError(f"reward_weights must be a mapping of term -> weight, got {type(weights).__name__}")
+    out = {}
     for name, value in weights.items():
-        if name not in merged:
-            raise ValueError(f"unknown reward term {name!r}; valid terms: {', '.join(REWARD_TERMS)}")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
             raise ValueError(f"reward weight {name!r} must be a finite number, got {value!r}")
-        merged[name] = float(value)
+        out[str(name)] = float(value)
+    return out
+
+
+def resolve_reward_weights(weights: Mapping[str, float] | None,
+                           defaults: Mapping[str, float] = DEFAULT_REWARD_WEIGHTS) -> Mapping[str, float]:
+    """``defaults`` overridden by ``weights``. Raises ValueError on unknown names or non-finite values."""
+    merged = dict(defaults)
+    for name, value in check_reward_overrides(weights).items():
+        if name not in merged:
+            raise ValueError(f"unknown reward term {name!r}; valid terms: {', '.join(defaults)}")
+        merged[name] = value
     return MappingProxyType(merged)
 
 

@@ -55,7 +55,7 @@ def test_step_before_reset_raises(make_env):
     ({"reward_weights": {"speed": 1.0}}, "unknown reward term 'speed'"),
     ({"solver_iterations": 2.5}, "solver_iterations must be an integer"),
     ({"self_collision": "yes"}, "self_collision must be True or False"),
-    ({"terrain": "rough"}, "unknown setting.*'terrain'.*valid settings: robot, physics_hz"),
+    ({"terain": "rough:1"}, "unknown setting.*'terain'.*valid settings: robot, physics_hz"),
 ])
 def test_invalid_settings_raise_at_construction(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -68,10 +68,11 @@ def test_unknown_render_mode_lists_valid():
         gym.make("quadgait/LaikagoWalk-v0", render_mode="video").unwrapped
 
 
-def test_settings_round_trip():
+def test_settings_round_trip(make_env):
     settings = WalkSettings.from_kwargs(target_speed_mps=0.8, reward_weights={"alive": 0.0})
     assert WalkSettings.from_kwargs(**settings.to_dict()) == settings
-    assert settings.reward_weights["alive"] == 0.0 and settings.reward_weights["tracking"] == 1.0
+    weights = make_env(reward_weights={"alive": 0.0}).unwrapped.reward_weights
+    assert weights["alive"] == 0.0 and weights["tracking"] == 1.0
 
 
 def test_physics_blow_up_ends_episode_without_nan(make_env):
