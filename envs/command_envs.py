@@ -69,8 +69,9 @@ class VelocityEnv(LaikagoWalkEnv):
         from envs.tasks import walk
 
         last = self._last_action if action is None else action
-        return walk.build_observation(state, self._standing, last, float(self.command[0]), self._obs_low,
-                                      self._obs_high, self._extra_features())
+        return self._finish_observation(walk.build_observation(
+            state, self._standing, last, float(self.command[0]), self._obs_low, self._obs_high,
+            self._all_extra_features(state)))
 
     def _reward(self, state: RobotState, action: np.ndarray) -> dict[str, float]:
         terms = velocity.velocity_terms(state, self.command, action, self._last_action)

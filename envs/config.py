@@ -42,6 +42,11 @@ class WalkSettings:
         terrain: ``TYPE:LEVEL`` ground, e.g. ``"flat"``, ``"rough:1"``, ``"slope:3"``, ``"stairs:2"``
             (:mod:`envs.terrain` documents what each level means physically).
         terrain_seed: seed of the terrain's random heights (fixed for the env's lifetime).
+        terrain_curriculum: after each episode move the terrain level up (walked ≥ 80% of the commanded distance)
+            or down (< 40%); the terrain type comes from ``terrain`` (``"flat"`` means rough), starting at its level.
+        domain_randomization: draw friction, payload, centre of mass, motor strength, PD gains, action latency and
+            observation noise at every reset (:mod:`envs.randomization` documents the ranges).
+        height_scan: append 45 terrain-height samples around the body to the observation.
         self_collision: collide the robot's links with each other.
         render_width, render_height: ``rgb_array`` frame size, pixels.
     """
@@ -63,6 +68,9 @@ class WalkSettings:
     push_interval_s: float = 3.0
     terrain: str = "flat"
     terrain_seed: int = 0
+    terrain_curriculum: bool = False
+    domain_randomization: bool = False
+    height_scan: bool = False
     self_collision: bool = False
     render_width: int = 480
     render_height: int = 360
@@ -91,8 +99,9 @@ class WalkSettings:
 
         object.__setattr__(self, "terrain", TerrainSpec.parse(self.terrain).name)
         _check_int("terrain_seed", self.terrain_seed, 0, 2**31 - 1)
-        if not isinstance(self.self_collision, bool):
-            raise ValueError(f"self_collision must be True or False, got {self.self_collision!r}")
+        for flag in ("self_collision", "terrain_curriculum", "domain_randomization", "height_scan"):
+            if not isinstance(getattr(self, flag), bool):
+                raise ValueError(f"{flag} must be True or False, got {getattr(self, flag)!r}")
         _check_int("render_width", self.render_width, 16, 4096)
         _check_int("render_height", self.render_height, 16, 4096)
         object.__setattr__(self, "reward_weights", MappingProxyType(check_reward_overrides(self.reward_weights)))

@@ -54,6 +54,8 @@ class PhysicsSettings:
         added_base_mass_kg: payload added to the base link, kg (at the base's centre of mass).
         terrain: ``TYPE:LEVEL`` (see :mod:`envs.terrain`); ``"flat"`` is PyBullet's plane.
         terrain_seed: seed of the terrain's random heights (rough terrain).
+        payload_body: add a movable point-mass payload fixed to the base (domain randomization of payload mass
+            and centre of mass); it weighs 1 g until :meth:`Simulation.set_payload` says otherwise.
         gui: open the PyBullet GUI instead of a headless DIRECT client.
     """
 
@@ -64,6 +66,7 @@ class PhysicsSettings:
     added_base_mass_kg: float = 0.0
     terrain: str = "flat"
     terrain_seed: int = 0
+    payload_body: bool = False
     gui: bool = False
 
 
@@ -141,6 +144,16 @@ class Simulation:
                                     forces=[0.0] * len(self.joint_ids))
         self.total_mass_kg = float(sum(p.getDynamicsInfo(self.robot_id, link)[0]
                                        for link in range(-1, self.num_pybullet_joints)))
+        self.payload_id = self._payload_constraint = None
+        self._payload_offset = np.zeros(3)
+        if self.settings.payload_body:
+            sphere = p.createCollisionShape(pybullet.GEOM_SPHERE, radius=0.02)
+            base_pos = p.getBasePositionAndOrientation(self.robot_id)[0]
+            self.payload_id = p.createMultiBody(0.001, sphere, basePosition=base_pos)
+            p.setCollisionFilterGroupMask(self.payload_id, -1, 0, 0)  # a mass, not an obstacle
+            self._payload_constraint = p.createConstraint(self.robot_id, -1, self.payload_id, -1,
+                                                          pybullet.JOINT_FIXED, [0, 0, 0], [0, 0, 0], [0, 0, 0])
+            p.changeConstraint(self._payload_constraint, maxForce=1e5)
         self._directions = np.array(self.robot.joint_directions)
         self._offsets = np.array(self.robot.joint_offsets)
         self._kp = np.array(self.robot.kp)
@@ -199,6 +212,33 @@ class Simulation:
         self._last_torques = np.zeros(self.robot.num_joints)
         self._pending_force = None
         return self.state()
+
+    def set_payload(self, mass_kg: float, offset_body_m: np.ndarray) -> None:
+        """Set the payload's mass (kg) and its position on the base (body frame, m); needs ``payload_body``."""
+        if self.payload_id is None:
+            raise RuntimeError("this simulation was built without payload_body=True")
+        p = self._p
+        p.changeDynamics(self.payload_id, -1, mass=max(float(mass_kg), 1e-3))
+        self._payload_offset = np.asarray(offset_body_m, dtype=float)
+        p.changeConstraint(self._payload_constraint, jointChildPivot=(-self._payload_offset).tolist(), maxForce=1e5)
+        pos, quat = p.getBasePositionAndOrientation(self.robot_id)
+        rot = np.array(p.getMatrixFromQuaternion(quat)).reshape(3, 3)
+        p.resetBasePositionAndOrientation(self.payload_id, (np.array(pos) + rot @ self._payload_offset).tolist(),
+                                          quat)
+        p.resetBaseVelocity(self.payload_id, *p.getBaseVelocity(self.robot_id))
+
+    @property
+    def payload_mass_kg(self) -> float:
+        return 0.0 if self.payload_id is None else float(self._p.getDynamicsInfo(self.payload_id, -1)[0])
+
+    def set_motor_scales(self, strength: float = 1.0, kp_scale: float = 1.0, kd_scale: float = 1.0) -> None:
+        """Scale torque limits and PD gains relative to the robot description (domain randomization)."""
+        self._tau_max = np.array(self.robot.torque_limits) * strength
+        self._kp = np.array(self.robot.kp) * kp_scale
+        self._kd = np.array(self.robot.kd) * kd_scale
+
+    def set_ground_friction(self, friction: float) -> None:
+        self._p.changeDynamics(self.ground_id, -1, lateralFriction=float(friction))
 
     def push_base(self, impulse_world_ns: np.ndarray) -> None:
         """Apply an impulse (N·s, world frame) to the base's centre of mass during the next physics step."""

@@ -19,6 +19,7 @@ from envs.robots import JOINT_LABELS, get_robot
 from envs.sim import PhysicsSettings, Simulation
 from envs.state import RobotState
 from envs.tasks import walk
+from envs.world_options import SCAN_POINTS, WorldOptions
 
 
 class LaikagoWalkEnv(gym.Env):
@@ -51,16 +52,15 @@ class LaikagoWalkEnv(gym.Env):
         self.metadata = {**self.metadata, "render_fps": int(round(self.settings.control_hz))}
         self.reward_weights = walk.resolve_reward_weights(self.settings.reward_weights, self.DEFAULT_REWARD_WEIGHTS)
         self.robot = get_robot(self.settings.robot)
-        self.sim = Simulation(self.robot, PhysicsSettings(
-            physics_hz=self.settings.physics_hz, solver_iterations=self.settings.solver_iterations,
-            ground_friction=self.settings.ground_friction, self_collision=self.settings.self_collision,
-            added_base_mass_kg=self.settings.added_base_mass_kg, terrain=self.settings.terrain,
-            terrain_seed=self.settings.terrain_seed, gui=render_mode == "human"))
+        self.sim = self._build_simulation(self.settings.terrain)
+        self.world = WorldOptions(self)
         n = self.robot.num_joints
         self.action_layout = self._action_labels()
         action_dim = len(self.action_layout)
         self.action_space = gym.spaces.Box(-1.0, 1.0, (action_dim,), np.float32)
         extras = self._observation_extras()
+        if self.settings.height_scan:
+            extras = (*extras, ("height_scan", SCAN_POINTS))
         self.observation_layout = walk.observation_layout(n, action_dim, extras)
         low, high = walk.observation_bounds(n, np.array(self.robot.velocity_limits), action_dim, extras)
         self._obs_low, self._obs_high = low, high
@@ -75,8 +75,10 @@ class LaikagoWalkEnv(gym.Env):
     # ------------------------------------------------------------------ gym API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
+        self.world.on_reset(self.np_random)
         position, quaternion, joints, lin_vel = self._initial_pose()
         self._state = self.sim.reset(position, quaternion, joints, base_lin_vel=lin_vel)
+        self.world.after_reset()
         self._last_action = np.zeros(self.action_space.shape[0])
         self._reset_action_state()
         self._steps = 0
@@ -93,7 +95,7 @@ class LaikagoWalkEnv(gym.Env):
             raise RuntimeError("call reset() before step()")
         a = self._validate_action(action)
         self._maybe_push()
-        self._apply_action(a)
+        self._apply_action(self.world.delay(a))
         self._steps += 1
         state = self.sim.state()
         failure = self._failure(state)
@@ -154,8 +156,22 @@ class LaikagoWalkEnv(gym.Env):
 
     def _observe(self, state: RobotState, action: np.ndarray | None = None) -> np.ndarray:
         last = self._last_action if action is None else action
-        return walk.build_observation(state, self._standing, last, self.settings.target_speed_mps,
-                                      self._obs_low, self._obs_high, self._extra_features())
+        return self._finish_observation(walk.build_observation(
+            state, self._standing, last, self.settings.target_speed_mps, self._obs_low, self._obs_high,
+            self._all_extra_features(state)))
+
+    def _all_extra_features(self, state: RobotState) -> np.ndarray | None:
+        features = self._extra_features()
+        if self.settings.height_scan:
+            self._state = state  # the scan reads the newest state
+            scan = self.world.height_scan()
+            features = scan if features is None else np.concatenate([features, scan])
+        return features
+
+    def _finish_observation(self, obs: np.ndarray) -> np.ndarray:
+        """Observation noise (domain randomization), then the bounds again."""
+        obs = self.world.noisy(obs, self.np_random, self.observation_layout)
+        return np.clip(obs, self._obs_low, self._obs_high).astype(np.float32)
 
     def _reward(self, state: RobotState, action: np.ndarray) -> dict[str, float]:
         terms = walk.reward_terms(state, action, self._last_action, self.settings.target_speed_mps)
@@ -172,6 +188,21 @@ class LaikagoWalkEnv(gym.Env):
             self.sim.push_base(impulse)
             self._last_push = impulse
             self._next_push_s += self.settings.push_interval_s
+
+    def _build_simulation(self, terrain: str) -> Simulation:
+        return Simulation(self.robot, PhysicsSettings(
+            physics_hz=self.settings.physics_hz, solver_iterations=self.settings.solver_iterations,
+            ground_friction=self.settings.ground_friction, self_collision=self.settings.self_collision,
+            added_base_mass_kg=self.settings.added_base_mass_kg, terrain=terrain,
+            terrain_seed=self.settings.terrain_seed, payload_body=self.settings.domain_randomization,
+            gui=self.render_mode == "human"))
+
+    def _rebuild_simulation(self, terrain: str) -> None:
+        """Swap the world for one with another terrain (terrain curriculum); a no-op if it is unchanged."""
+        if terrain == self.sim.terrain.name:
+            return
+        self.sim.close()
+        self.sim = self._build_simulation(terrain)
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -208,7 +239,7 @@ class LaikagoWalkEnv(gym.Env):
             "push_impulse_ns": None if getattr(self, "_last_push", None) is None else self._last_push.copy(),
             # Quantities a policy cannot observe directly, for teacher-student training and analysis.
             "privileged": {"ground_friction": self.settings.ground_friction, "total_mass_kg": self.sim.total_mass_kg,
-                           "added_base_mass_kg": self.settings.added_base_mass_kg, "terrain": self.settings.terrain},
+                           "added_base_mass_kg": self.settings.added_base_mass_kg, **self.world.privileged()},
         }
 
     def _camera_target(self) -> list[float]:
