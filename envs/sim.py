@@ -26,6 +26,8 @@ from envs.state import RobotState
 
 PROJECT_URDF_DIR = Path(__file__).resolve().parents[1] / "urdf"
 MOTOR_CONTROL_MODES = ("pd", "torque")
+CELL_HALF_M = 0.025  # half a terrain grid cell (envs.terrain.CELL_M / 2)
+CELL_STEP_PAD_M = 0.0
 
 
 def resolve_robot_urdf(robot: RobotDescription) -> str:
@@ -177,6 +179,8 @@ class Simulation:
         heights = heightfield(self.terrain, self.settings.terrain_seed)
         self.terrain_heights = heights
         xs, ys = grid_axes()
+        if self.terrain.kind == "stairs":
+            return self._load_stairs(xs, ys, heights[:, 0])
         shape = p.createCollisionShape(
             pybullet.GEOM_HEIGHTFIELD, meshScale=[CELL_M, CELL_M, 1.0],
             heightfieldData=heights.flatten(order="F").tolist(),  # index = row + column * rows, rows along x
@@ -184,6 +188,30 @@ class Simulation:
         # PyBullet centres a heightfield on the middle of its height range.
         centre = [(xs[0] + xs[-1]) / 2, (ys[0] + ys[-1]) / 2, (heights.min() + heights.max()) / 2]
         body = p.createMultiBody(0, shape, basePosition=centre)
+        p.changeVisualShape(body, -1, rgbaColor=[0.75, 0.8, 0.85, 1.0])
+        return body
+
+    def _load_stairs(self, xs: np.ndarray, ys: np.ndarray, profile: np.ndarray) -> int:
+        """Stairs as one compound of boxes (steps with sharp edges; box contacts are much cheaper than a
+        heightfield's triangles): a 0.1 m thick floor slab, plus one box per run of equal height along x."""
+        p = self._p
+        half_width = (ys[-1] - ys[0]) / 2 + CELL_STEP_PAD_M
+        extents = [[60.0, 60.0, 0.05]]
+        positions = [[(xs[0] + xs[-1]) / 2, 0.0, -0.05]]
+        edges = np.flatnonzero(np.diff(profile) != 0) + 1
+        for start, stop in zip(np.r_[0, edges], np.r_[edges, profile.size]):
+            height = float(profile[start])
+            if height <= 0:
+                continue
+            x0, x1 = xs[start] - CELL_HALF_M, xs[stop - 1] + CELL_HALF_M
+            extents.append([(x1 - x0) / 2, half_width, height / 2])
+            positions.append([(x0 + x1) / 2, 0.0, height / 2])
+        shape = p.createCollisionShapeArray(shapeTypes=[pybullet.GEOM_BOX] * len(extents), halfExtents=extents,
+                                            collisionFramePositions=positions)
+        # (createVisualShapeArray's rgbaColors argument crashes pybullet 3.2.7; colour the body afterwards.)
+        visual = p.createVisualShapeArray(shapeTypes=[pybullet.GEOM_BOX] * len(extents), halfExtents=extents,
+                                          visualFramePositions=positions)
+        body = p.createMultiBody(0, shape, visual, basePosition=[0, 0, 0])
         p.changeVisualShape(body, -1, rgbaColor=[0.75, 0.8, 0.85, 1.0])
         return body
 
