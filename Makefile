@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml constraints.txt
 		|| { echo "error: $(PYTHON) is not Python 3.11; run e.g. 'make PYTHON=/path/to/python3.11 ...'"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,onnx,ray]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,onnx,ray,tensorboard]"
 	touch $(STAMP)
 
 install: $(STAMP)

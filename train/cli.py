@@ -1,6 +1,8 @@
 """``quadgait`` command line: a thin layer over library functions.
 
-Sub-commands: ``demo`` (the trot demo with video and footfall diagram), ``walk`` (run a scripted gait and report).
+Sub-commands: ``demo`` (the trot demo with video and footfall diagram), ``walk`` (run a scripted gait and report),
+``bench`` (benchmark controllers), ``train`` (train a policy into a run folder), ``eval`` (evaluate a run folder or
+model like ``walk``), ``export`` (write a run's policy as ONNX).
 """
 
 from __future__ import annotations
@@ -34,6 +36,17 @@ def _finite(kind: type, lo: float | None = None, hi: float | None = None):
             raise argparse.ArgumentTypeError(f"{text!r} is out of range [{lo}, {hi}]")
         return value
     return parse
+
+
+def _count(text: str) -> int:
+    """A whole number of steps, also written as 2e6 or 2_000_000."""
+    try:
+        value = float(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not math.isfinite(value) or value != int(value) or value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return int(value)
 
 
 def _add_rollout_args(p: argparse.ArgumentParser, default_seconds: float) -> None:
@@ -81,6 +94,33 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--gait", default="trot", choices=builtin_controller_names())
     _add_rollout_args(demo, 10.0)
     demo.set_defaults(func=cmd_demo)
+
+    train = sub.add_parser("train", help="train a policy (PPO or SAC) into a run folder; --resume continues one")
+    train.add_argument("--env", default=None, metavar="ID", help="env id (default quadgait/LaikagoWalk-v0)")
+    train.add_argument("--algo", default=None, metavar="NAME", help="ppo (default) or sac")
+    train.add_argument("--timesteps", type=_count, required=True,
+                       help="total env steps (all envs together); with --resume, the new total")
+    train.add_argument("--envs", type=int, default=None, metavar="K", help="parallel envs (default: hyperparameters)")
+    train.add_argument("--seed", type=int, default=0, help="seed for torch, numpy and the envs")
+    train.add_argument("--out", default=None, metavar="RUN_DIR", help="run folder (default with --resume: that one)")
+    train.add_argument("--hyperparams", default=None, metavar="FILE.yaml",
+                       help="hyperparameter file (default: the packaged train/hyperparams/ALGO.yaml)")
+    train.add_argument("--resume", default=None, metavar="RUN_DIR", help="continue from RUN_DIR's last checkpoint")
+    train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    train.set_defaults(func=cmd_train)
+
+    ev = sub.add_parser("eval", help="roll a trained policy out and report like 'walk'")
+    ev.add_argument("policy", metavar="RUN_DIR_OR_MODEL", help="run folder, model .zip or checkpoint")
+    ev.add_argument("--seconds", type=_finite(float, 0.1, 3600), default=20.0, help="episode length, s")
+    ev.add_argument("--seed", type=int, default=0, help="reset seed")
+    ev.add_argument("--video", metavar="FILE.mp4", help="write a follow-camera video (.mp4 or .gif)")
+    ev.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    ev.set_defaults(func=cmd_eval)
+
+    export = sub.add_parser("export", help="write a run's deterministic policy as ONNX (normalisation folded in)")
+    export.add_argument("policy", metavar="RUN_DIR", help="run folder, model .zip or checkpoint")
+    export.add_argument("--onnx", required=True, metavar="FILE.onnx", help="output file")
+    export.set_defaults(func=cmd_export)
     return parser
 
 
@@ -225,6 +265,56 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(f"{len(cells)} episodes in {wall:.1f} s ({executor}); {failed} failed; wrote "
               + ", ".join(str(p) for p in written))
     return 1 if failed else 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    import shlex
+    import time
+
+    from train.training import train
+
+    if args.out is None and args.resume is None:
+        raise CLIError("give a run folder with --out RUN_DIR (or continue one with --resume RUN_DIR)")
+    argv = sys.argv[1:] if args.argv is None else args.argv
+    start = time.perf_counter()
+    out = train(args.env, args.algo, args.timesteps, args.envs, args.seed, args.out,
+                hyperparams_path=args.hyperparams, resume=args.resume, progress=not args.no_progress,
+                command="quadgait " + shlex.join(argv))
+    from train.callbacks import read_eval_csv
+
+    rows = read_eval_csv(out / "eval.csv")
+    last = (f"; last evaluation at step {rows[-1]['step']}: {rows[-1]['mean_speed_mps']:.3f} m/s, "
+            f"{'fell' if rows[-1]['fell'] else 'stayed up'}") if rows else ""
+    print(f"trained for {time.perf_counter() - start:.0f} s into {out}{last}")
+    print(f"next: quadgait eval {out}   |   tensorboard --logdir {out / 'tb'}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from train.evaluate import evaluate
+
+    summary = evaluate(args.policy, args.seconds, args.seed, video=args.video)
+    if args.json:
+        print(dumps(summary, indent=None))
+    else:
+        command = summary["command"]["vx_mps"]
+        print(f"{args.policy} in {summary['env_id']} on {summary['robot']}: {summary['duration_s']:.1f} s, "
+              f"distance {summary['distance_m']:.2f} m, mean forward speed {summary['mean_speed_mps']:.3f} m/s "
+              f"(command {command:.2f}), heading drift {summary['heading_drift_deg']:.1f} deg, "
+              f"fell: {'yes' if summary['fell'] else 'no'}, gait measured: {summary['metrics']['gait']}")
+        if args.video:
+            print(f"video: {summary['video']}")
+    return 1 if summary["fell"] else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from train.export import export_onnx
+
+    info = export_onnx(args.policy, args.onnx)
+    print(f"wrote {info['path']}: input 'observation' float32 [batch, {info['obs_dim']}] (raw"
+          f"{', normalisation folded in' if info['normalized'] else ''}), output 'action' [batch, {info['act_dim']}]; "
+          f"max |onnx - stable-baselines3| = {info['max_abs_error']:.1e} on {info['checked']} observations")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -36,9 +36,9 @@ DEFAULT_VELOCITY_WEIGHTS: Mapping[str, float] = MappingProxyType({
     "lin_vel_z": 1.0,
     "ang_vel_xy": 0.05,
     "orientation": 1.0,
-    "energy": 0.0005,
+    "energy": 0.0002,
     "action_rate": 0.02,
-    "alive": 0.2,
+    "alive": 1.0,  # see envs.tasks.walk: a small alive bonus teaches PPO to fall early
 })
 DEFAULT_GAIT_WEIGHTS: Mapping[str, float] = MappingProxyType({**DEFAULT_VELOCITY_WEIGHTS, "gait_contact": 0.5})
 

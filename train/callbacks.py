@@ -1,0 +1,179 @@
+"""stable-baselines3 callbacks used by :func:`train.training.train`: progress bar, checkpoints, periodic evaluation.
+
+Checkpoints and evaluations run at the start of a rollout, i.e. right after a policy update, so a checkpoint holds the
+freshest weights and no collected experience is thrown away by saving; their step counts are therefore the first
+rollout boundary at or after each multiple of the frequency.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+from stable_baselines3.common.callbacks import BaseCallback
+
+from train.atomic import write_text
+
+EVAL_COLUMNS = ("step", "wall_clock_s", "mean_speed_mps", "fell", "distance_m")
+
+
+class WallClock:
+    """Seconds of training wall-clock time, carried over from earlier sessions of a resumed run."""
+
+    def __init__(self, offset_s: float = 0.0) -> None:
+        self.offset_s = float(offset_s)
+        self.start = time.perf_counter()
+
+    def elapsed_s(self) -> float:
+        return self.offset_s + time.perf_counter() - self.start
+
+
+class TqdmProgress(BaseCallback):
+    """A tqdm progress bar over env steps on stderr (SB3's own bar also needs ``rich``)."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        super().__init__()
+        self.enabled = enabled
+        self.bar = None
+
+    def _on_training_start(self) -> None:
+        from tqdm import tqdm
+
+        total = self.locals["total_timesteps"]
+        self.bar = tqdm(total=total, initial=self.model.num_timesteps, unit="step", desc="train",
+                        disable=not self.enabled, file=sys.stderr, dynamic_ncols=True)
+
+    def _on_step(self) -> bool:
+        self.bar.update(self.training_env.num_envs)
+        return True
+
+    def set_postfix(self, text: str) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(text, refresh=False)
+
+    def _on_training_end(self) -> None:
+        self.bar.close()
+
+
+class Periodic(BaseCallback):
+    """Runs ``action(step)`` at the first rollout start at or after every ``freq`` env steps (0 = never)."""
+
+    def __init__(self, freq: int, action: Callable[[int], None], at_end: bool = True) -> None:
+        super().__init__()
+        self.freq, self.action, self.at_end = int(freq), action, at_end
+        self.next_step = 0
+        self.last_step: int | None = None
+
+    def _on_training_start(self) -> None:
+        self.next_step = (self.model.num_timesteps // self.freq + 1) * self.freq if self.freq > 0 else 0
+
+    def _on_rollout_start(self) -> None:
+        if self.freq > 0 and self.num_timesteps >= self.next_step:
+            self._run()
+            self.next_step = (self.num_timesteps // self.freq + 1) * self.freq
+
+    def _on_step(self) -> bool:
+        return True
+
+    def _on_training_end(self) -> None:
+        if self.at_end and self.last_step != self.model.num_timesteps:
+            self._run()
+
+    def _run(self) -> None:
+        self.last_step = self.model.num_timesteps
+        self.action(self.model.num_timesteps)
+
+
+class PolicyUnderTraining:
+    """The model's deterministic policy as a :class:`~envs.gaits.controller.Controller`, observations normalised
+    with the training normaliser's current statistics (read, never updated)."""
+
+    def __init__(self, model, normalize: Callable[[np.ndarray], np.ndarray] | None) -> None:
+        self.model, self.normalize = model, normalize
+
+    def reset(self) -> None:
+        pass
+
+    def act(self, observation, state, time_s, command) -> np.ndarray:
+        obs = self.normalize(observation) if self.normalize is not None else observation
+        action, _ = self.model.predict(np.asarray(obs, dtype=np.float32), deterministic=True)
+        return action
+
+
+class Evaluator:
+    """Rolls the current policy out in its own env and records the result in TensorBoard and ``eval.csv``.
+
+    ``eval.csv`` columns: ``step`` (env steps trained), ``wall_clock_s`` (training time so far, s, including earlier
+    sessions of a resumed run), ``mean_speed_mps`` (mean body-frame forward speed, m/s, averaged over episodes),
+    ``fell`` (episodes that ended in a fall), ``distance_m`` (mean base displacement in the ground plane, m).
+    Episode ``i`` of every evaluation resets with seed ``seed + i``, so successive rows compare like with like.
+    """
+
+    def __init__(self, env: gym.Env, csv_path: Path, seconds: float, episodes: int, seed: int, clock: WallClock,
+                 rows: list[dict] | None = None) -> None:
+        self.env, self.csv_path, self.seconds, self.episodes, self.seed = env, csv_path, seconds, episodes, seed
+        self.clock = clock
+        self.rows = list(rows or [])
+        self.model = None
+        self.vec_normalize = None
+        self.progress: TqdmProgress | None = None
+
+    def __call__(self, step: int) -> None:
+        from envs import metrics
+        from train.rollout import run_episode
+
+        normalize = self.vec_normalize.normalize_obs if self.vec_normalize is not None else None
+        controller = PolicyUnderTraining(self.model, normalize)
+        command = np.array([self.env.unwrapped.settings.target_speed_mps, 0.0, 0.0])
+        speeds, distances, falls = [], [], 0
+        for episode in range(self.episodes):
+            rollout = run_episode(self.env, controller, command, self.seconds, seed=self.seed + episode)
+            speeds.append(metrics.mean_forward_speed_mps(rollout))
+            distances.append(metrics.distance_m(rollout))
+            falls += int(rollout.fell)
+        row = {"step": int(step), "wall_clock_s": round(self.clock.elapsed_s(), 3),
+               "mean_speed_mps": float(np.mean(speeds)), "fell": falls, "distance_m": float(np.mean(distances))}
+        self.rows.append(row)
+        write_eval_csv(self.csv_path, self.rows)
+        logger = self.model.logger
+        logger.record("eval/mean_speed_mps", row["mean_speed_mps"])
+        logger.record("eval/distance_m", row["distance_m"])
+        logger.record("eval/falls", falls)
+        logger.record("eval/wall_clock_s", row["wall_clock_s"])
+        logger.dump(step)
+        if self.progress is not None:
+            self.progress.set_postfix(f"eval {row['mean_speed_mps']:.2f} m/s{' FELL' if falls else ''}")
+
+
+def write_eval_csv(path: Path, rows: list[dict]) -> None:
+    """Write all evaluation rows (atomically: a kill never leaves a half line)."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=EVAL_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: (f"{row[k]:.6g}" if isinstance(row[k], float) else row[k]) for k in EVAL_COLUMNS})
+    write_text(path, buf.getvalue())
+
+
+def read_eval_csv(path: Path, up_to_step: int | None = None) -> list[dict]:
+    """Rows of ``eval.csv`` (those at or before ``up_to_step`` when given); unreadable rows are skipped."""
+    if not path.is_file():
+        return []
+    rows = []
+    with open(path, newline="") as f:
+        for raw in csv.DictReader(f):
+            try:
+                row = {"step": int(raw["step"]), "wall_clock_s": float(raw["wall_clock_s"]),
+                       "mean_speed_mps": float(raw["mean_speed_mps"]), "fell": int(raw["fell"]),
+                       "distance_m": float(raw["distance_m"])}
+            except (KeyError, TypeError, ValueError):
+                continue
+            if up_to_step is None or row["step"] <= up_to_step:
+                rows.append(row)
+    return rows

@@ -1,0 +1,140 @@
+"""Export a trained policy to ONNX: raw observation in, deterministic action out, normalisation folded in.
+
+The graph computes, for a float32 input ``observation`` of shape [batch, obs_dim]:
+
+1. VecNormalize's transform ``clip((obs - mean) / sqrt(var + eps), ±clip_obs)`` (when the run normalised);
+2. the policy's deterministic action: the Gaussian mean (PPO/A2C), or ``tanh`` of it (SAC; PPO with
+   ``squash_output``), mapped to the action bounds;
+3. for unsquashed policies, a clip to the action space, as stable-baselines3's ``predict`` does for Box actions.
+
+Output ``action``: float32 [batch, act_dim]. Each export is checked with onnxruntime against stable-baselines3's
+``model.predict(normalized_obs, deterministic=True)`` on random observations, and only written when they agree.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from train.atomic import atomic_path
+from train.policy import ObservationNormalizer, PolicyLoadError, load_model, resolve_model_path
+
+#: Largest |onnxruntime − stable-baselines3| accepted in the export check.
+TOLERANCE = 1e-5
+
+
+def _policy_module(model, normalizer: ObservationNormalizer | None):
+    """A torch module: raw observation → deterministic, bounded action."""
+    import torch
+    from gymnasium import spaces
+    from stable_baselines3.common.policies import ActorCriticPolicy
+
+    policy = model.policy
+    if not isinstance(model.action_space, spaces.Box) or not isinstance(model.observation_space, spaces.Box):
+        raise PolicyLoadError("ONNX export supports Box observation and action spaces only")
+    obs_dim = int(np.prod(model.observation_space.shape))
+
+    class Deterministic(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.policy = policy
+            # float64, as VecNormalize computes it, so the normalised observation matches it to the last bit
+            mean = normalizer.mean if normalizer is not None else np.zeros(obs_dim)
+            std = np.sqrt(normalizer.var + normalizer.epsilon) if normalizer is not None else np.ones(obs_dim)
+            self.register_buffer("obs_mean", torch.as_tensor(mean, dtype=torch.float64))
+            self.register_buffer("obs_std", torch.as_tensor(std, dtype=torch.float64))
+            self.clip_obs = float(normalizer.clip) if normalizer is not None else None
+            self.register_buffer("low", torch.as_tensor(model.action_space.low, dtype=torch.float32))
+            self.register_buffer("high", torch.as_tensor(model.action_space.high, dtype=torch.float32))
+
+        def forward(self, observation: torch.Tensor) -> torch.Tensor:
+            x = observation
+            if self.clip_obs is not None:
+                x = torch.clamp((x.double() - self.obs_mean) / self.obs_std, -self.clip_obs, self.clip_obs).float()
+            if isinstance(self.policy, ActorCriticPolicy):  # PPO, A2C
+                features = self.policy.extract_features(x, self.policy.pi_features_extractor)
+                action = self.policy.action_net(self.policy.mlp_extractor.forward_actor(features))
+                squash = self.policy.squash_output
+            elif hasattr(self.policy, "actor") and hasattr(self.policy.actor, "get_action_dist_params"):  # SAC
+                action, squash = self.policy.actor.get_action_dist_params(x)[0], True
+            else:
+                raise PolicyLoadError(f"ONNX export does not support {type(self.policy).__name__}")
+            if squash:
+                return self.low + 0.5 * (torch.tanh(action) + 1.0) * (self.high - self.low)
+            return torch.maximum(torch.minimum(action, self.high), self.low)
+
+    return Deterministic().eval()
+
+
+def _check_observations(model, normalizer: ObservationNormalizer | None, n: int, seed: int) -> np.ndarray:
+    """Random raw observations around the training distribution, plus a few far outside it (to hit the clips)."""
+    rng = np.random.default_rng(seed)
+    dim = int(np.prod(model.observation_space.shape))
+    mean = normalizer.mean if normalizer is not None else np.zeros(dim)
+    std = np.sqrt(normalizer.var + normalizer.epsilon) if normalizer is not None else np.ones(dim)
+    obs = mean + rng.normal(size=(n, dim)) * std * 2.0
+    obs[: max(1, n // 8)] = mean + rng.normal(size=(max(1, n // 8), dim)) * std * 20.0
+    low, high = model.observation_space.low, model.observation_space.high
+    return np.clip(obs, low, high).astype(np.float32)
+
+
+def max_deviation(onnx_path: str | os.PathLike, model, normalizer: ObservationNormalizer | None,
+                  observations: np.ndarray) -> float:
+    """max |onnxruntime(onnx_path)(obs) − model.predict(normalize(obs), deterministic=True)| over the batch."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    got = session.run(["action"], {"observation": observations})[0]
+    normalized = normalizer(observations).astype(np.float32) if normalizer is not None else observations
+    want, _ = model.predict(normalized, deterministic=True)
+    return float(np.max(np.abs(got - want)))
+
+
+def export_onnx(run_dir: str | os.PathLike, path: str | os.PathLike, n_check: int = 256,
+                seed: int = 0) -> dict[str, Any]:
+    """Export the deterministic policy of ``run_dir`` (a run folder, model .zip or checkpoint) to ``path``.
+
+    Returns:
+        ``path``, ``obs_dim``, ``act_dim``, ``normalized`` (whether normalisation is folded in), ``checked`` (the
+        number of random observations compared) and ``max_abs_error`` (largest action difference to SB3).
+
+    Raises:
+        PolicyLoadError: missing or corrupt run folder / model / normaliser, or an unsupported policy.
+        RuntimeError: the exported graph disagrees with stable-baselines3 by more than :data:`TOLERANCE`
+            (nothing is written).
+    """
+    import torch
+
+    path = Path(path)
+    if path.suffix.lower() != ".onnx":
+        raise ValueError(f"ONNX file {str(path)!r} must end in .onnx")
+    if path.is_dir():
+        raise ValueError(f"ONNX path {str(path)!r} is a directory")
+    model_path, normalizer_path = resolve_model_path(run_dir)
+    model = load_model(model_path)
+    normalizer = ObservationNormalizer.load(normalizer_path) if normalizer_path is not None else None
+    module = _policy_module(model, normalizer)
+    obs_dim = int(np.prod(model.observation_space.shape))
+    act_dim = int(np.prod(model.action_space.shape))
+    observations = _check_observations(model, normalizer, n_check, seed)
+    with atomic_path(path) as tmp:
+        with warnings.catch_warnings(), torch.no_grad():
+            # The torch.export-based exporter needs onnxscript, which quadgait does not install; the TorchScript
+            # exporter handles these plain MLPs exactly, so its deprecation notices (raised from torch.onnx's own
+            # modules) are silenced here only.
+            warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\.onnx")
+            warnings.filterwarnings("ignore", message="You are using the legacy TorchScript-based ONNX export",
+                                    category=DeprecationWarning)
+            torch.onnx.export(module, (torch.zeros(1, obs_dim),), str(tmp), dynamo=False,
+                              input_names=["observation"], output_names=["action"], opset_version=17,
+                              dynamic_axes={"observation": {0: "batch"}, "action": {0: "batch"}})
+        error = max_deviation(tmp, model, normalizer, observations)
+        if not error <= TOLERANCE:
+            raise RuntimeError(f"the exported ONNX policy differs from stable-baselines3 by {error:.3g} "
+                               f"(tolerance {TOLERANCE}); nothing was written")
+    return {"path": str(path), "obs_dim": obs_dim, "act_dim": act_dim, "normalized": normalizer is not None,
+            "checked": len(observations), "max_abs_error": error}
