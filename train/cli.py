@@ -49,6 +49,15 @@ def _count(text: str) -> int:
     return int(value)
 
 
+def _terrain(text: str) -> str:
+    from envs.terrain import TerrainSpec
+
+    try:
+        return TerrainSpec.parse(text).name
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _add_rollout_args(p: argparse.ArgumentParser, default_seconds: float) -> None:
     from envs.robots import DEFAULT_ROBOT, robot_names
 
@@ -72,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     walk.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     walk.add_argument("--video", metavar="FILE.mp4", help="write a follow-camera video (.mp4 or .gif)")
     walk.add_argument("--gui", action="store_true", help="open the PyBullet GUI (needs a display)")
+    walk.add_argument("--terrain", type=_terrain, default="flat", metavar="TYPE:LEVEL",
+                      help="flat, rough:L, slope:L or stairs:L with L in 0..9 (default flat)")
     walk.set_defaults(func=cmd_walk)
 
     bench = sub.add_parser("bench", help="run controllers through benchmark scenarios and write a report")
@@ -87,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--save-rollouts", action="store_true", help="also save every episode as .npz")
     bench.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     bench.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    bench.add_argument("--terrain", type=_terrain, default=None, metavar="TYPE:LEVEL",
+                       help="run every scenario on this terrain (overrides the scenarios' own)")
     bench.set_defaults(func=cmd_bench)
 
     demo = sub.add_parser("demo", help="trot for 10 s; write video, footfall diagram and summary to --out")
@@ -115,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--seed", type=int, default=0, help="reset seed")
     ev.add_argument("--video", metavar="FILE.mp4", help="write a follow-camera video (.mp4 or .gif)")
     ev.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    ev.add_argument("--terrain", type=_terrain, default=None, metavar="TYPE:LEVEL",
+                    help="terrain to evaluate on (default: the one the policy was trained on)")
     ev.set_defaults(func=cmd_eval)
 
     export = sub.add_parser("export", help="write a run's deterministic policy as ONNX (normalisation folded in)")
@@ -149,6 +164,7 @@ def _rollout(args: argparse.Namespace, gait: str, command: np.ndarray, render_mo
     from train.rollout import run_episode
 
     env = gym.make("quadgait/LaikagoWalk-v0", robot=args.robot, render_mode=render_mode,
+                   terrain=getattr(args, "terrain", "flat"),
                    target_speed_mps=float(command[0]), episode_seconds=args.seconds)
     try:
         controller = make_controller(gait, env)
@@ -170,6 +186,7 @@ def cmd_walk(args: argparse.Namespace) -> int:
     render_mode = "human" if args.gui else ("rgb_array" if args.video else None)
     rollout, control_hz = _rollout(args, args.gait, command, render_mode, grabber)
     summary = walk_summary(rollout, args.gait, args.robot, command, args.seed)
+    summary["terrain"] = args.terrain
     if grabber is not None:
         grabber.write(args.video, grabber.fps(control_hz))
         summary["video"] = str(args.video)
@@ -219,6 +236,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     for name in controllers:
         check_controller_name(name)
     scenarios = [get_scenario(n) for n in dict.fromkeys(args.scenario or DEFAULT_SUITE)]
+    if args.terrain is not None:
+        import dataclasses
+
+        scenarios = [dataclasses.replace(s, name=f"{s.name}@{args.terrain}",
+                                         env_settings={**s.env_settings, "terrain": args.terrain})
+                     for s in scenarios]
     robot = get_robot(args.robot or DEFAULT_ROBOT).name
     if not 1 <= args.episodes <= 1000:
         raise CLIError(f"--episodes must be in [1, 1000], got {args.episodes}")
@@ -293,7 +316,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from train.evaluate import evaluate
 
-    summary = evaluate(args.policy, args.seconds, args.seed, video=args.video)
+    summary = evaluate(args.policy, args.seconds, args.seed, video=args.video, terrain=args.terrain)
     if args.json:
         print(dumps(summary, indent=None))
     else:

@@ -13,7 +13,7 @@ from train.policy import PolicyLoadError, policy_env
 
 
 def evaluate(path: str | os.PathLike, seconds: float = 20.0, seed: int = 0,
-             video: str | os.PathLike | None = None) -> dict[str, Any]:
+             video: str | os.PathLike | None = None, terrain: str | None = None) -> dict[str, Any]:
     """Roll the policy at ``path`` out deterministically for ``seconds`` (simulated s) and summarise it.
 
     The env id and env settings come from the run's ``config.yaml`` (default ``quadgait/LaikagoWalk-v0`` with
@@ -42,6 +42,8 @@ def evaluate(path: str | os.PathLike, seconds: float = 20.0, seed: int = 0,
     if video is not None:
         check_video_path(video)
     env_id, env_kwargs = policy_env(path)
+    if terrain is not None:
+        env_kwargs = {**env_kwargs, "terrain": terrain}
     if env_id not in gym.registry:
         raise PolicyLoadError(f"the policy's env id {env_id!r} is not registered")
     grabber = FrameGrabber(every=2) if video is not None else None

@@ -64,6 +64,15 @@ def test_two_workers_match_serial(tmp_path, short_scenarios):
     assert json.loads((parallel / "results.json").read_text())["executor"] == "2 local workers"
 
 
+def test_terrain_override_applies_to_every_scenario(tmp_path, short_scenarios, capsys):
+    main(["bench", "--controller", "trot", "--scenario", "flat-0.5", "--episodes", "1", "--terrain", "rough:1",
+          "--out", str(tmp_path / "t"), "--json", "--no-progress"])
+    summary = json.loads(capsys.readouterr().out)
+    assert list(summary["summary"]) == ["flat-0.5@rough:1"]
+    data = json.loads((tmp_path / "t" / "results.json").read_text())
+    assert data["scenarios"]["flat-0.5@rough:1"]["env_settings"] == {"terrain": "rough:1"}
+
+
 def test_json_summary_on_stdout(tmp_path, short_scenarios, capsys):
     main(["bench", "--controller", "trot", "--scenario", "flat-0.5", "--episodes", "1", "--out",
           str(tmp_path / "j"), "--json", "--no-progress"])

@@ -54,6 +54,8 @@ def test_demo_writes_video_diagram_and_summary(tmp_path, capsys):
     (["walk", "--robot", "spot"], "invalid choice: 'spot'"),
     (["walk", "--seconds", "-1"], "out of range"),
     (["walk", "--speed", "nan"], "out of range"),
+    (["walk", "--terrain", "lava:1"], "unknown terrain type 'lava'; valid types: flat, rough, slope, stairs"),
+    (["walk", "--terrain", "rough:12"], "level must be an integer in [0, 9]"),
 ])
 def test_bad_arguments_exit_2_with_the_valid_choices(capsys, argv, message):
     with pytest.raises(SystemExit) as exc:
@@ -67,3 +69,9 @@ def test_bad_video_path_fails_before_simulating(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "must end in one of .mp4, .gif" in err
     assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+def test_walk_on_terrain(capsys):
+    assert main(["walk", "--terrain", "slope:1", "--seconds", "3", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["terrain"] == "slope:1" and data["distance_m"] > 0.5
