@@ -60,7 +60,7 @@ _ARRAY_FIELDS: dict[str, tuple[int, ...]] = {
     "joint_angles": (12,),
     "joint_velocities": (12,),
     "joint_torques": (12,),
-    "actions": (12,),
+    "actions": (-1,),  # any action size (joint targets: 12; structured action spaces differ)
     "foot_contacts": (4,),
     "foot_normal_forces": (4,),
     "foot_positions_world": (4, 3),
@@ -121,6 +121,8 @@ class Rollout:
         for name, trailing in _ARRAY_FIELDS.items():
             shape = getattr(self, name).shape
             expected = (n, *trailing)
+            if len(shape) == len(expected) and all(e in (-1, s) for s, e in zip(shape, expected)):
+                continue
             if shape != expected:
                 raise ValueError(f"{name} has shape {shape}, expected {expected}")
         if n >= 2 and not bool(np.all(np.diff(self.time_s) > 0.0)):
