@@ -81,3 +81,24 @@ def test_cpg_oscillators_lock_to_trot_offsets_and_reach_their_amplitude():
 def test_prior_envs_need_pd_motors():
     with pytest.raises(ValueError, match="needs motor_control='pd'"):
         gym.make(CPG, motor_control="torque")
+
+
+@pytest.mark.parametrize("env_id", [RESIDUAL, CPG])
+def test_rollouts_record_structured_actions(env_id):
+    from train.rollout import run_episode
+
+    class Zero:
+        name = "zero"
+
+        def reset(self):
+            pass
+
+        def act(self, observation, state, time_s, command):
+            return np.zeros(env.action_space.shape, np.float32)
+
+    env = gym.make(env_id)
+    try:
+        rollout = run_episode(env, Zero(), np.array([1.0, 0.0, 0.0]), 1.0, seed=0)
+        assert rollout.actions.shape == (50, env.action_space.shape[0])
+    finally:
+        env.close()
