@@ -50,7 +50,7 @@ def test_bench_writes_all_report_forms_and_reruns_identically(tmp_path, short_sc
     assert cell["metrics"]["mean_forward_speed_mps"]["mean"] > 0.25
     assert set(data["summary"]) == {"flat-0.5", "turn-left"}
     table = (out / "results.md").read_text()
-    assert "| flat-0.5 | trot |" in table and "| turn-left | pace |" in table
+    assert "| laikago_fast | flat-0.5 | trot |" in table and "| turn-left | pace |" in table
     assert (out / "footfall.png").stat().st_size > 1000
     _, again = _bench(tmp_path, "b")
     assert _numbers(again) == _numbers(out)

@@ -79,16 +79,18 @@ def _fmt(stat: dict, digits: int = 2) -> str:
 def markdown_table(results: dict) -> str:
     lines = [f"Gait benchmark, suite v{results['suite_version']}, robot {results['robot']}, "
              f"{results['episodes_per_cell']} episode(s) per cell; mean ± std over successful episodes.", "",
-             "| scenario | controller | ok/episodes | falls | speed (m/s) | tracking error xy (m/s) | "
-             "yaw-rate error (rad/s) | CoT | duty factor | stride freq (Hz) | heading drift (deg) | measured gait |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "| robot | scenario | controller | ok/episodes | falls | speed (m/s) | Froude number | "
+             "tracking error xy (m/s) | yaw-rate error (rad/s) | CoT | duty factor | stride freq (Hz) | "
+             "heading drift (deg) | measured gait |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for scenario, by_controller in results["summary"].items():
         for controller, cell in by_controller.items():
             m = cell["metrics"]
             gaits = ", ".join(f"{g} ×{n}" for g, n in sorted(cell["gait_classes"].items())) or "–"
             lines.append(
-                f"| {scenario} | {controller} | {cell['succeeded']}/{cell['episodes']} | {cell['falls']} | "
-                f"{_fmt(m['mean_forward_speed_mps'])} | {_fmt(m['tracking_error_xy_mps'])} | "
+                f"| {results['robot']} | {scenario} | {controller} | {cell['succeeded']}/{cell['episodes']} | "
+                f"{cell['falls']} | {_fmt(m['mean_forward_speed_mps'])} | {_fmt(m['froude_number'], 3)} | "
+                f"{_fmt(m['tracking_error_xy_mps'])} | "
                 f"{_fmt(m['tracking_error_yaw_radps'])} | {_fmt(m['cost_of_transport'])} | {_fmt(m['duty_factor_mean'])} | "
                 f"{_fmt(m['stride_frequency_hz'])} | {_fmt(m['heading_drift_deg'], 1)} | {gaits} |")
     if results["failures"]:

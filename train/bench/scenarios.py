@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
-SUITE_VERSION = "1.1"  # 1.1: terrain scenarios
+SUITE_VERSION = "1.1"  # 1.1: terrain and randomization scenarios
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,8 @@ _ALL = (
     # 8 N·s changes the robot's velocity by ~0.3 m/s; at 15 N·s every built-in gait fell in every episode.
     Scenario("push-8ns", "0.5 m/s with an 8 N·s horizontal push every 4 s (random direction)", (0.5, 0.0, 0.0),
              env_settings={"push_impulse_ns": 8.0, "push_interval_s": 4.0}),
+    Scenario("randomized", "0.5 m/s with domain randomization (friction, payload, centre of mass, motors, gains, "
+             "latency, observation noise)", (0.5, 0.0, 0.0), env_settings={"domain_randomization": True}),
     Scenario("rough-1", "0.5 m/s over rough ground, 2 cm peak-to-peak (terrain rough:1)", (0.5, 0.0, 0.0),
              env_settings={"terrain": "rough:1"}),
     Scenario("slope-5deg", "0.5 m/s over 5 degree ramps up and down (terrain slope:1)", (0.5, 0.0, 0.0),
