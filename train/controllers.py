@@ -1,4 +1,4 @@
-"""Controllers by name: built-in gaits ("trot", "walk", ...) now; trained policies (run folders) later."""
+"""Controllers by name: built-in gaits ("trot", "walk", ...), shipped pretrained policies, or a run folder / model."""
 
 from __future__ import annotations
 
@@ -19,12 +19,22 @@ def is_policy_path(name: str) -> bool:
     return "/" in name or name.endswith(".zip") or Path(name).exists()
 
 
+def resolve_policy(name: str) -> str:
+    """A shipped pretrained policy's name → its run folder; anything else unchanged."""
+    from train.pretrained import pretrained_path
+
+    path = pretrained_path(name)
+    return str(path) if path is not None else name
+
+
 def check_controller_name(name: str) -> None:
     """Validate a controller name without building it (ValueError listing valid names)."""
-    if name.strip().lower() in GAIT_PRESETS or is_policy_path(name):
+    from train.pretrained import pretrained_names
+
+    if name.strip().lower() in GAIT_PRESETS or name in pretrained_names() or is_policy_path(name):
         return
-    raise ValueError(f"unknown controller {name!r}; valid: {', '.join(builtin_controller_names())}, "
-                     "or a run folder / .zip model path")
+    valid = [*builtin_controller_names(), *pretrained_names()]
+    raise ValueError(f"unknown controller {name!r}; valid: {', '.join(valid)}, or a run folder / .zip model path")
 
 
 def make_controller(name: str, env: gym.Env) -> Controller:
@@ -43,4 +53,4 @@ def make_controller(name: str, env: gym.Env) -> Controller:
         return GaitController(base.robot, get_gait(key), base.settings.action_scale)
     from train.policy import PolicyController
 
-    return PolicyController(name, env)
+    return PolicyController(resolve_policy(name), env)

@@ -34,7 +34,9 @@ def evaluate(path: str | os.PathLike, seconds: float = 20.0, seed: int = 0,
     from train.rollout import run_episode
     from train.video import FrameGrabber, check_video_path
 
-    path = Path(path)
+    from train.controllers import resolve_policy
+
+    path = Path(resolve_policy(str(path)))
     if not path.exists():
         raise PolicyLoadError(f"no run folder or model at {str(path)!r}")
     if not (np.isfinite(seconds) and seconds > 0):

@@ -52,9 +52,16 @@ def run_cell(cell: Cell) -> dict[str, Any]:
         from train.controllers import make_controller
         from train.rollout import run_episode
 
-        settings = {"robot": cell.robot, "target_speed_mps": cell.scenario.command[0],
+        from train.controllers import builtin_controller_names, resolve_policy
+        from train.policy import policy_env
+
+        env_id, settings = "quadgait/LaikagoWalk-v0", {}
+        if cell.controller.strip().lower() not in builtin_controller_names():
+            # A policy runs in the env it was trained in (its action space), under the scenario's conditions.
+            env_id, settings = policy_env(resolve_policy(cell.controller))
+        settings = {**settings, "robot": cell.robot, "target_speed_mps": cell.scenario.command[0],
                     "episode_seconds": cell.scenario.seconds, **cell.scenario.env_settings}
-        env = gym.make("quadgait/LaikagoWalk-v0", **settings)
+        env = gym.make(env_id, **settings)
         try:
             controller = make_controller(cell.controller, env)
             rollout = run_episode(env, controller, np.array(cell.scenario.command), cell.scenario.seconds,
