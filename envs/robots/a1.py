@@ -29,7 +29,7 @@ and 0.33); swing-leg damping ratio kd / (2√(kp·I)) ≈ 0.64 (Laikago 0.72).
 
 from __future__ import annotations
 
-from envs.robots.description import LEG_NAMES, RobotDescription
+from envs.robots.description import LEG_NAMES, RobotDescription, hip_layout
 
 _HIP_X, _HIP_Y = 0.183, 0.047
 _LATERAL = 0.08505  # thigh joint outward of the hip joint; knee and toe are in the thigh's plane
@@ -50,12 +50,7 @@ A1 = RobotDescription(
     kp=(120.0, 120.0, 120.0) * 4,
     kd=(1.2, 1.2, 1.2) * 4,
     spawn_height_m=0.325,  # standing base height 0.313 m + 1.2 cm
-    hip_positions_body=(
-        (_HIP_X, -_HIP_Y, 0.0),
-        (_HIP_X, _HIP_Y, 0.0),
-        (-_HIP_X, -_HIP_Y, 0.0),
-        (-_HIP_X, _HIP_Y, 0.0),
-    ),
+    hip_positions_body=hip_layout(_HIP_X, -_HIP_X, _HIP_Y),
     hip_lateral_offsets_m=(-_LATERAL, _LATERAL, -_LATERAL, _LATERAL),
     thigh_length_m=0.2,
     calf_length_m=0.2,

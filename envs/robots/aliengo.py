@@ -25,7 +25,7 @@ kp·dt²/I ≈ 0.27 at 250 Hz; swing damping ratio ≈ 0.65.
 
 from __future__ import annotations
 
-from envs.robots.description import LEG_NAMES, RobotDescription
+from envs.robots.description import LEG_NAMES, RobotDescription, hip_layout
 
 _HIP_X, _HIP_Y = 0.2399, 0.051
 _LATERAL = 0.083
@@ -46,12 +46,7 @@ ALIENGO = RobotDescription(
     kp=(240.0, 240.0, 240.0) * 4,
     kd=(2.4, 2.4, 2.4) * 4,
     spawn_height_m=0.405,  # standing base height 0.392 m + 1.3 cm
-    hip_positions_body=(
-        (_HIP_X, -_HIP_Y, 0.0),
-        (_HIP_X, _HIP_Y, 0.0),
-        (-_HIP_X, -_HIP_Y, 0.0),
-        (-_HIP_X, _HIP_Y, 0.0),
-    ),
+    hip_positions_body=hip_layout(_HIP_X, -_HIP_X, _HIP_Y),
     hip_lateral_offsets_m=(-_LATERAL, _LATERAL, -_LATERAL, _LATERAL),
     thigh_length_m=0.25,
     calf_length_m=0.25,

@@ -33,6 +33,16 @@ NUM_JOINTS = 12
 JOINT_LABELS: tuple[str, ...] = tuple(f"{leg}_{j}" for leg in LEG_NAMES for j in JOINTS_PER_LEG)
 
 
+def hip_layout(x_front_m: float, x_rear_m: float, half_width_m: float,
+               z_m: float = 0.0) -> tuple[tuple[float, float, float], ...]:
+    """Hip joint positions (body frame, m) of a left-right symmetric robot, legs ordered FR, FL, RR, RL.
+
+    ``x_rear_m`` is the rear hips' x (negative behind the base origin).
+    """
+    return ((x_front_m, -half_width_m, z_m), (x_front_m, half_width_m, z_m),
+            (x_rear_m, -half_width_m, z_m), (x_rear_m, half_width_m, z_m))
+
+
 def _vec(values, size: int, name: str) -> tuple[float, ...]:
     arr = np.asarray(values, dtype=float).reshape(-1)
     if arr.size == 1:

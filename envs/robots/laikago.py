@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from envs.robots.description import LEG_NAMES, RobotDescription
+from envs.robots.description import LEG_NAMES, RobotDescription, hip_layout
 
 _THIGH_ZERO = math.atan2(0.1422, 0.20833)  # 0.5993 rad: thigh direction at URDF zero, from straight down
 _SHANK_ZERO = math.atan2(0.022, 0.25)  # 0.0877 rad: shank direction at URDF zero, from straight down
@@ -47,12 +47,7 @@ LAIKAGO = RobotDescription(
     kp=(300.0, 300.0, 300.0) * 4,
     kd=(3.0, 3.0, 3.0) * 4,
     spawn_height_m=0.48,
-    hip_positions_body=(
-        (_HIP_X_FRONT, -_HIP_Y, _HIP_Z),
-        (_HIP_X_FRONT, _HIP_Y, _HIP_Z),
-        (_HIP_X_REAR, -_HIP_Y, _HIP_Z),
-        (_HIP_X_REAR, _HIP_Y, _HIP_Z),
-    ),
+    hip_positions_body=hip_layout(_HIP_X_FRONT, _HIP_X_REAR, _HIP_Y, _HIP_Z),
     hip_lateral_offsets_m=(_RIGHT_LATERAL, _LEFT_LATERAL, _RIGHT_LATERAL, _LEFT_LATERAL),
     thigh_length_m=math.hypot(0.20833, 0.1422),
     calf_length_m=math.hypot(0.25, 0.022),

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 
-from envs.robots.description import LEG_NAMES, RobotDescription
+from envs.robots.description import LEG_NAMES, RobotDescription, hip_layout
 
 _HIP_X, _HIP_Y = 0.19, 0.049
 _LATERAL = 0.062
@@ -70,12 +70,7 @@ MINI_CHEETAH = RobotDescription(
     kp=(100.0, 100.0, 100.0) * 4,
     kd=(1.0, 1.0, 1.0) * 4,
     spawn_height_m=0.31,  # standing base height 0.300 m + 1 cm
-    hip_positions_body=(
-        (_HIP_X, -_HIP_Y, 0.0),
-        (_HIP_X, _HIP_Y, 0.0),
-        (-_HIP_X, -_HIP_Y, 0.0),
-        (-_HIP_X, _HIP_Y, 0.0),
-    ),
+    hip_positions_body=hip_layout(_HIP_X, -_HIP_X, _HIP_Y),
     hip_lateral_offsets_m=(-_LATERAL, _LATERAL, -_LATERAL, _LATERAL),
     thigh_length_m=_THIGH,
     calf_length_m=_CALF,
