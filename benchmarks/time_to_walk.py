@@ -1,0 +1,75 @@
+"""Time-to-walk of training runs, read from their ``eval.csv`` (written by ``quadgait train``).
+
+Usage: ``.venv/bin/python benchmarks/time_to_walk.py RUN_DIR [RUN_DIR ...]``. Prints a Markdown table.
+
+Criteria (issue 7), checked on the training run's own 20 s deterministic evaluations:
+* plain joint targets (``LaikagoWalk-v0``): mean forward speed ≥ 0.5 m/s with no fall;
+* structured action spaces: beats the scripted trot, here by top speed: mean forward speed ≥ 1.2 × the scripted
+  trot's top speed sustained for 20 s without falling (measured in this run of the script: the trot at commands
+  0.5 ... 1.2 m/s, best mean speed among runs that did not fall).
+Wall-clock is from the start of ``quadgait train`` (it includes evaluation time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+
+def scripted_trot_top_speed() -> float:
+    import gymnasium as gym
+
+    import envs  # noqa: F401
+    from envs import metrics
+    from train.controllers import make_controller
+    from train.rollout import run_episode
+
+    best = 0.0
+    for command in np.arange(0.5, 1.21, 0.1):
+        env = gym.make("quadgait/LaikagoWalk-v0", target_speed_mps=float(command))
+        try:
+            r = run_episode(env, make_controller("trot", env), np.array([command, 0, 0]), 20.0, seed=0)
+        finally:
+            env.close()
+        if not r.fell:
+            best = max(best, metrics.mean_forward_speed_mps(r))
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+")
+    args = parser.parse_args()
+    trot_top = None
+    rows = []
+    for run in map(Path, args.runs):
+        config = yaml.safe_load((run / "config.yaml").read_text())
+        env_id = config["env_id"]
+        with open(run / "eval.csv") as f:
+            evals = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+        if env_id == "quadgait/LaikagoWalk-v0":
+            threshold, criterion = 0.5, "≥ 0.5 m/s, no fall, 20 s"
+        else:
+            if trot_top is None:
+                trot_top = scripted_trot_top_speed()
+            threshold, criterion = 1.2 * trot_top, f"≥ 1.2 × trot top speed {trot_top:.2f} = {1.2 * trot_top:.2f} m/s"
+        hit = next((e for e in evals if e["mean_speed_mps"] >= threshold and e["fell"] == 0), None)
+        last = evals[-1]
+        best = max(evals, key=lambda e: e["mean_speed_mps"] if e["fell"] == 0 else -1)
+        rows.append((env_id, criterion, hit, last, best))
+    print("| env | criterion | time to criterion (min) | steps then | best no-fall eval (m/s) | steps trained | "
+          "training steps/s |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for env_id, criterion, hit, last, best in rows:
+        when = f"{hit['wall_clock_s'] / 60:.1f}" if hit else f"not reached in {last['wall_clock_s'] / 60:.0f}"
+        steps = f"{int(hit['step'])}" if hit else "-"
+        print(f"| {env_id} | {criterion} | {when} | {steps} | {best['mean_speed_mps']:.2f} | {int(last['step'])} | "
+              f"{last['step'] / last['wall_clock_s']:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
