@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from gymnasium.envs.registration import register, registry
 
+_FAST = {"target_speed_mps": 1.0, "tracking_sigma_mps": 0.5, "reward_weights": {"tracking": 2.0}}
 _ENTRY_POINTS = {
     "quadgait/LaikagoWalk-v0": ("envs.walk_env:LaikagoWalkEnv", {}),
-    # Gait-prior action spaces (envs/prior_envs.py); they default to a faster target than the plain env.
-    "quadgait/LaikagoTrotResidual-v0": ("envs.prior_envs:TrotResidualEnv", {"target_speed_mps": 1.0}),
-    "quadgait/LaikagoCPG-v0": ("envs.prior_envs:CPGEnv", {"target_speed_mps": 1.0}),
+    # Gait-prior action spaces (envs/prior_envs.py). They default to a faster target than the plain env, with a
+    # wider speed-tracking kernel and more weight on it, so the policy is pulled towards speeds the trot cannot reach.
+    "quadgait/LaikagoTrotResidual-v0": ("envs.prior_envs:TrotResidualEnv", _FAST),
+    "quadgait/LaikagoCPG-v0": ("envs.prior_envs:CPGEnv", _FAST),
     # Command-following tasks (envs/command_envs.py).
     "quadgait/LaikagoVelocity-v0": ("envs.command_envs:VelocityEnv", {}),
     "quadgait/LaikagoGait-v0": ("envs.command_envs:GaitEnv", {}),

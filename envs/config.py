@@ -29,6 +29,8 @@ class WalkSettings:
         motor_control: ``"pd"`` (action → joint position targets) or ``"torque"`` (action → joint torques).
         action_scale: rad of joint-target offset from the standing pose per unit of action (``"pd"`` mode).
         target_speed_mps: commanded forward speed along world +x, m/s.
+        tracking_sigma_mps: width of the speed-tracking reward kernel exp(−(v − v*)²/σ²), m/s. The default 0.25 m/s
+            gives almost no gradient more than ~0.5 m/s from the target, so fast targets want a wider kernel.
         episode_seconds: episode length before truncation, s.
         init_joint_noise_rad: half-width of the uniform noise added to the standing pose at reset, rad.
         init_base_velocity_noise_mps: half-width of the uniform noise on the initial base velocity, m/s.
@@ -58,6 +60,7 @@ class WalkSettings:
     motor_control: str = "pd"
     action_scale: float = 0.6
     target_speed_mps: float = 0.5
+    tracking_sigma_mps: float = 0.25
     episode_seconds: float = 20.0
     init_joint_noise_rad: float = 0.02
     init_base_velocity_noise_mps: float = 0.0
@@ -88,6 +91,7 @@ class WalkSettings:
             raise ValueError(f"unknown motor_control {self.motor_control!r}; valid: {', '.join(MOTOR_CONTROL_MODES)}")
         _check_range("action_scale", self.action_scale, 0.0, 3.0, low_inclusive=False)
         _check_range("target_speed_mps", self.target_speed_mps, -3.0, 3.0)
+        _check_range("tracking_sigma_mps", self.tracking_sigma_mps, 0.0, 5.0, low_inclusive=False)
         _check_range("episode_seconds", self.episode_seconds, 0.0, 3600.0, low_inclusive=False)
         _check_range("init_joint_noise_rad", self.init_joint_noise_rad, 0.0, 0.5)
         _check_range("init_base_velocity_noise_mps", self.init_base_velocity_noise_mps, 0.0, 2.0)
@@ -105,7 +109,8 @@ class WalkSettings:
         _check_int("render_width", self.render_width, 16, 4096)
         _check_int("render_height", self.render_height, 16, 4096)
         object.__setattr__(self, "reward_weights", MappingProxyType(check_reward_overrides(self.reward_weights)))
-        for name in ("physics_hz", "control_hz", "action_scale", "target_speed_mps", "episode_seconds",
+        for name in ("physics_hz", "control_hz", "action_scale", "target_speed_mps", "tracking_sigma_mps",
+                     "episode_seconds",
                      "init_joint_noise_rad", "init_base_velocity_noise_mps", "ground_friction", "added_base_mass_kg",
                      "push_impulse_ns", "push_interval_s"):
             object.__setattr__(self, name, float(getattr(self, name)))

@@ -174,7 +174,8 @@ class LaikagoWalkEnv(gym.Env):
         return np.clip(obs, self._obs_low, self._obs_high).astype(np.float32)
 
     def _reward(self, state: RobotState, action: np.ndarray) -> dict[str, float]:
-        terms = walk.reward_terms(state, action, self._last_action, self.settings.target_speed_mps)
+        terms = walk.reward_terms(state, action, self._last_action, self.settings.target_speed_mps,
+                                  self.settings.tracking_sigma_mps)
         return walk.weighted_terms(terms, self.reward_weights)
 
     def _failure(self, state: RobotState) -> str | None:

@@ -5,7 +5,8 @@ Reward = Σ weight_name · term_name over the terms below, each computed from th
 =============== ================================================= ==========================================
 term            definition (per control step)                      why
 =============== ================================================= ==========================================
-tracking        exp(−(v_x − v*)² / 0.25²), v_x forward body speed  reach the target speed (max 1 at v_x = v*)
+tracking        exp(−(v_x − v*)² / σ²), v_x forward body speed      reach the target speed (max 1 at v_x = v*);
+                σ = ``tracking_sigma_mps`` (0.25 m/s)
 lateral_drift   −v_y²  (body lateral speed², m²/s²)                walk straight
 yaw_drift       −(ω_z² + yaw²)  (yaw rate² + heading angle²)        keep heading along +x
 orientation     −(g_x² + g_y²)  (projected gravity, body frame)    stay level
@@ -72,12 +73,12 @@ def resolve_reward_weights(weights: Mapping[str, float] | None,
 
 
 def reward_terms(state: RobotState, action: np.ndarray, previous_action: np.ndarray,
-                 target_speed_mps: float) -> dict[str, float]:
-    """Unweighted reward terms (see the module table)."""
+                 target_speed_mps: float, tracking_sigma_mps: float = TRACKING_SIGMA_MPS) -> dict[str, float]:
+    """Unweighted reward terms (see the module table; σ = ``tracking_sigma_mps``)."""
     v = state.base_lin_vel_body
     g = state.projected_gravity_body
     return {
-        "tracking": float(np.exp(-((v[0] - target_speed_mps) ** 2) / TRACKING_SIGMA_MPS**2)),
+        "tracking": float(np.exp(-((v[0] - target_speed_mps) ** 2) / tracking_sigma_mps**2)),
         "lateral_drift": float(-(v[1] ** 2)),
         "yaw_drift": float(-(state.base_ang_vel_body[2] ** 2 + state.base_rpy[2] ** 2)),
         "orientation": float(-(g[0] ** 2 + g[1] ** 2)),
