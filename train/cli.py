@@ -331,9 +331,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from train.controllers import resolve_policy
     from train.export import export_onnx
 
-    info = export_onnx(args.policy, args.onnx)
+    info = export_onnx(resolve_policy(args.policy), args.onnx)
     print(f"wrote {info['path']}: input 'observation' float32 [batch, {info['obs_dim']}] (raw"
           f"{', normalisation folded in' if info['normalized'] else ''}), output 'action' [batch, {info['act_dim']}]; "
           f"max |onnx - stable-baselines3| = {info['max_abs_error']:.1e} on {info['checked']} observations")
