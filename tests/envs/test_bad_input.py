@@ -115,5 +115,5 @@ def test_200_create_close_cycles_leak_no_connections_or_memory():
         _cycle(i)
     # PyBullet hands out the lowest free client slot, so any leaked connection would shift this id.
     assert _next_client_id() == before
-    # Measured here: +0.2 MB over 200 cycles; a leaked world (~1 MB each) would add hundreds.
+    # Measured here: +0.2 MB over 200 cycles after the warm-up; a leaked client would keep its whole world alive.
     assert _rss_mb() - rss_before < 20.0
