@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.quadgait-installed
 OUT ?= runs/demo
 
-.PHONY: install demo test test-all bench clean
+.PHONY: install demo train test test-all bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "quadgait needs Python 3.11 (pybullet wheels)"' \
@@ -20,6 +20,12 @@ install: $(STAMP)
 ## The main job: the Laikago trots; video and footfall diagram land in $(OUT)
 demo: $(STAMP)
 	$(VENV)/bin/quadgait demo --out $(OUT)
+
+## Train a policy on the gait prior (trot residual, ~400k steps), then film it: runs/residual/walk.mp4
+train: $(STAMP)
+	$(VENV)/bin/quadgait train --env quadgait/LaikagoTrotResidual-v0 --algo ppo --timesteps 400000 --envs 2 \
+		--seed 1 --out runs/residual
+	$(VENV)/bin/quadgait eval runs/residual --seconds 20 --video runs/residual/walk.mp4
 
 ## Fast test suite (slow tests excluded)
 test: $(STAMP)
