@@ -16,28 +16,10 @@ import argparse
 import csv
 from pathlib import Path
 
-import numpy as np
 import yaml
 
-
-def scripted_trot_top_speed() -> float:
-    import gymnasium as gym
-
-    import envs  # noqa: F401
-    from envs import metrics
-    from train.controllers import make_controller
-    from train.rollout import run_episode
-
-    best = 0.0
-    for command in np.arange(0.5, 1.21, 0.1):
-        env = gym.make("quadgait/LaikagoWalk-v0", target_speed_mps=float(command))
-        try:
-            r = run_episode(env, make_controller("trot", env), np.array([command, 0, 0]), 20.0, seed=0)
-        finally:
-            env.close()
-        if not r.fell:
-            best = max(best, metrics.mean_forward_speed_mps(r))
-    return best
+import envs  # noqa: F401
+from train.rollout import top_sustained_speed_mps
 
 
 def main() -> None:
@@ -55,7 +37,7 @@ def main() -> None:
             threshold, criterion = 0.5, "≥ 0.5 m/s, no fall, 20 s"
         else:
             if trot_top is None:
-                trot_top = scripted_trot_top_speed()
+                trot_top = top_sustained_speed_mps("trot")
             threshold, criterion = 1.2 * trot_top, f"≥ 1.2 × trot top speed {trot_top:.2f} = {1.2 * trot_top:.2f} m/s"
         hit = next((e for e in evals if e["mean_speed_mps"] >= threshold and e["fell"] == 0), None)
         last = evals[-1]

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from envs.gaits import GAIT_PRESETS, GaitSpec, get_gait, leg_phases, stance_mask
+from envs.gaits.kinematics import forward_kinematics
 from envs.gaits.spec import BODY_HEIGHT_RANGE_M, MAX_STRIDE_FREQUENCY_HZ
 from envs.state import RobotState
 from envs.tasks import velocity
@@ -28,6 +29,7 @@ class VelocityEnv(LaikagoWalkEnv):
 
     DEFAULT_REWARD_WEIGHTS = velocity.DEFAULT_VELOCITY_WEIGHTS
     COMMAND_RESAMPLE_S = 5.0
+    RESET_OPTIONS = ("command",)
 
     def _observation_extras(self) -> tuple[tuple[str, int], ...]:
         return (("command", 3),)
@@ -40,14 +42,13 @@ class VelocityEnv(LaikagoWalkEnv):
         options = dict(options or {})
         self._fixed_command = None
         if "command" in options:
-            cmd = np.asarray(options.pop("command"), dtype=float)
+            cmd = np.asarray(options["command"], dtype=float)
             if cmd.shape != (3,) or not np.all(np.isfinite(cmd)):
                 raise ValueError(f"options['command'] must be 3 finite numbers (vx, vy, yaw rate), got {cmd}")
             self._fixed_command = cmd
-        self._reset_options = options
         # The command must exist before the first observation is built.
         self.command = np.zeros(3) if self._fixed_command is None else self._fixed_command.copy()
-        obs, info = super().reset(seed=seed, options=None)
+        obs, info = super().reset(seed=seed, options=options)
         self._resample_command()
         self._last_obs = self._observe(self.robot_state)
         info["command"] = self.command.copy()
@@ -65,13 +66,8 @@ class VelocityEnv(LaikagoWalkEnv):
         result[-1]["command"] = self.command.copy()
         return result
 
-    def _observe(self, state: RobotState, action: np.ndarray | None = None) -> np.ndarray:
-        from envs.tasks import walk
-
-        last = self._last_action if action is None else action
-        return self._finish_observation(walk.build_observation(
-            state, self._standing, last, float(self.command[0]), self._obs_low, self._obs_high,
-            self._all_extra_features(state)))
+    def _observed_target_speed(self) -> float:
+        return float(self.command[0])
 
     def _reward(self, state: RobotState, action: np.ndarray) -> dict[str, float]:
         terms = velocity.velocity_terms(state, self.command, action, self._last_action)
@@ -90,13 +86,19 @@ class GaitEnv(VelocityEnv):
 
     DEFAULT_REWARD_WEIGHTS = velocity.DEFAULT_GAIT_WEIGHTS
     GAIT_CHOICES = ("trot", "pace", "bound", "walk")
+    RESET_OPTIONS = ("command", "gait")
+
+    def __init__(self, render_mode: str | None = None, **settings: Any) -> None:
+        super().__init__(render_mode, **settings)
+        # A gait without a body height means "the robot's standing height" (hip above ground, m).
+        self._standing_hip_height_m = float(-forward_kinematics(self.robot, self._standing)[:, 2].mean())
 
     def _observation_extras(self) -> tuple[tuple[str, int], ...]:
         return (("command", 3), ("gait_parameters", 7), ("leg_phase_sin", 4), ("leg_phase_cos", 4))
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         options = dict(options or {})
-        gait = options.pop("gait", None)
+        gait = options.get("gait")
         self._fixed_gait = None if gait is None else (gait if isinstance(gait, GaitSpec) else get_gait(gait))
         self.gait = self._fixed_gait or GAIT_PRESETS["trot"]
         self._gait_phase = 0.0
@@ -117,7 +119,7 @@ class GaitEnv(VelocityEnv):
 
     def _extra_features(self) -> np.ndarray:
         g = self.gait
-        height = g.body_height_m if g.body_height_m is not None else 0.41
+        height = g.body_height_m if g.body_height_m is not None else self._standing_hip_height_m
         lo, hi = BODY_HEIGHT_RANGE_M
         params = np.array([2 * g.stride_frequency_hz / MAX_STRIDE_FREQUENCY_HZ - 1, 2 * g.duty_factor - 1,
                            *(2 * np.array(g.phase_offsets[1:]) - 1), 8 * g.swing_height_m - 1,

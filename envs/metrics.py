@@ -343,11 +343,13 @@ def summarize(rollout: Rollout, gait_window_start_s: float = 0.0,
     contacts = debounce_contacts(rollout.foot_contacts[window], times, contact_debounce_s)
     duty = duty_factors(contacts)
     period = stride_period_s(contacts, times)
+    frequency = 1.0 / period if math.isfinite(period) and period > 0 else math.nan
+    speed = mean_forward_speed_mps(rollout)
     return {
         "duration_s": duration_s(rollout),
         "fell": rollout.fell,
         "time_to_fall_s": time_to_fall_s(rollout),
-        "mean_forward_speed_mps": mean_forward_speed_mps(rollout),
+        "mean_forward_speed_mps": speed,
         "distance_m": distance_m(rollout),
         "forward_distance_m": forward_distance_m(rollout),
         "tracking_error_xy_mps": tracking_error_xy_mps(rollout),
@@ -358,8 +360,9 @@ def summarize(rollout: Rollout, gait_window_start_s: float = 0.0,
         "duty_factor_per_foot": [float(x) for x in duty],
         "duty_factor_mean": float(np.mean(duty)),
         "stride_period_s": period,
-        "stride_frequency_hz": stride_frequency_hz(contacts, times),
-        "stride_length_m": stride_length_m(rollout),
+        "stride_frequency_hz": frequency,
+        # From the same (windowed, debounced) contacts as the stride frequency.
+        "stride_length_m": speed / frequency if math.isfinite(frequency) else math.nan,
         "phase_offsets_cycles": [float(x) for x in phase_offsets(contacts, times, period)],
         "gait": classify_gait(contacts, times),
         "swing_clearance_m": swing_clearance_m(rollout),

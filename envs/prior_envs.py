@@ -48,7 +48,7 @@ class _GaitPriorEnv(LaikagoWalkEnv):
         return float(rpy[0]), float(rpy[1])
 
     def _ramp(self) -> float:
-        return min(1.0, self.sim.time_s / self.RAMP_S)
+        return self.gait.ramp(self.sim.time_s)
 
 
 class TrotResidualEnv(_GaitPriorEnv):

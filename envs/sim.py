@@ -26,8 +26,6 @@ from envs.state import RobotState
 
 PROJECT_URDF_DIR = Path(__file__).resolve().parents[1] / "urdf"
 MOTOR_CONTROL_MODES = ("pd", "torque")
-CELL_HALF_M = 0.025  # half a terrain grid cell (envs.terrain.CELL_M / 2)
-CELL_STEP_PAD_M = 0.0
 
 
 def resolve_robot_urdf(robot: RobotDescription) -> str:
@@ -195,7 +193,9 @@ class Simulation:
         """Stairs as one compound of boxes (steps with sharp edges; box contacts are much cheaper than a
         heightfield's triangles): a 0.1 m thick floor slab, plus one box per run of equal height along x."""
         p = self._p
-        half_width = (ys[-1] - ys[0]) / 2 + CELL_STEP_PAD_M
+        from envs.terrain import CELL_M
+
+        half_width = (ys[-1] - ys[0]) / 2
         extents = [[60.0, 60.0, 0.05]]
         positions = [[(xs[0] + xs[-1]) / 2, 0.0, -0.05]]
         edges = np.flatnonzero(np.diff(profile) != 0) + 1
@@ -203,7 +203,7 @@ class Simulation:
             height = float(profile[start])
             if height <= 0:
                 continue
-            x0, x1 = xs[start] - CELL_HALF_M, xs[stop - 1] + CELL_HALF_M
+            x0, x1 = xs[start] - CELL_M / 2, xs[stop - 1] + CELL_M / 2
             extents.append([(x1 - x0) / 2, half_width, height / 2])
             positions.append([(x0 + x1) / 2, 0.0, height / 2])
         shape = p.createCollisionShapeArray(shapeTypes=[pybullet.GEOM_BOX] * len(extents), halfExtents=extents,
@@ -336,7 +336,6 @@ class Simulation:
                 forces[leg] += c[9]
             elif link in self._body_contact_ids:
                 body_contact = True
-                self.last_body_contact_link = link
         feet = np.array([s[4] for s in p.getLinkStates(self.robot_id, self.foot_link_ids, physicsClientId=cid)],
                         dtype=float)
         return RobotState(

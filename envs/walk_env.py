@@ -73,12 +73,22 @@ class LaikagoWalkEnv(gym.Env):
         self._wall_clock = 0.0
 
     # ------------------------------------------------------------------ gym API
+    #: ``reset(options=...)`` keys this env understands; any other key is an error.
+    RESET_OPTIONS: tuple[str, ...] = ()
+
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        unknown = sorted(set(options or {}) - set(self.RESET_OPTIONS))
+        if unknown:
+            valid = ", ".join(self.RESET_OPTIONS) or "none"
+            raise ValueError(f"unknown reset option(s) {', '.join(map(repr, unknown))}; valid options: {valid}")
         super().reset(seed=seed)
         self.world.on_reset(self.np_random)
         position, quaternion, joints, lin_vel = self._initial_pose()
         self._state = self.sim.reset(position, quaternion, joints, base_lin_vel=lin_vel)
         self.world.after_reset()
+        # Constant during an episode, so built once here rather than in every step's info.
+        self._privileged = {"total_mass_kg": self.sim.total_mass_kg,
+                            "added_base_mass_kg": self.settings.added_base_mass_kg, **self.world.privileged()}
         self._last_action = np.zeros(self.action_space.shape[0])
         self._reset_action_state()
         self._steps = 0
@@ -156,22 +166,20 @@ class LaikagoWalkEnv(gym.Env):
 
     def _observe(self, state: RobotState, action: np.ndarray | None = None) -> np.ndarray:
         last = self._last_action if action is None else action
-        return self._finish_observation(walk.build_observation(
-            state, self._standing, last, self.settings.target_speed_mps, self._obs_low, self._obs_high,
-            self._all_extra_features(state)))
-
-    def _all_extra_features(self, state: RobotState) -> np.ndarray | None:
         features = self._extra_features()
         if self.settings.height_scan:
-            self._state = state  # the scan reads the newest state
-            scan = self.world.height_scan()
+            scan = self.world.height_scan(state)
             features = scan if features is None else np.concatenate([features, scan])
-        return features
+        obs = walk.build_observation(state, self._standing, last, self._observed_target_speed(), self._obs_low,
+                                     self._obs_high, features)
+        if self.world.sample is not None and self.world.sample.observation_noise > 0:
+            obs = np.clip(self.world.noisy(obs, self.np_random, self.observation_layout), self._obs_low,
+                          self._obs_high).astype(np.float32)
+        return obs
 
-    def _finish_observation(self, obs: np.ndarray) -> np.ndarray:
-        """Observation noise (domain randomization), then the bounds again."""
-        obs = self.world.noisy(obs, self.np_random, self.observation_layout)
-        return np.clip(obs, self._obs_low, self._obs_high).astype(np.float32)
+    def _observed_target_speed(self) -> float:
+        """The forward speed written into the observation's ``target_speed`` entry, m/s."""
+        return self.settings.target_speed_mps
 
     def _reward(self, state: RobotState, action: np.ndarray) -> dict[str, float]:
         terms = walk.reward_terms(state, action, self._last_action, self.settings.target_speed_mps,
@@ -239,8 +247,7 @@ class LaikagoWalkEnv(gym.Env):
             "base_position": state.base_position_world.copy() if state is not None else np.zeros(3),
             "push_impulse_ns": None if getattr(self, "_last_push", None) is None else self._last_push.copy(),
             # Quantities a policy cannot observe directly, for teacher-student training and analysis.
-            "privileged": {"ground_friction": self.settings.ground_friction, "total_mass_kg": self.sim.total_mass_kg,
-                           "added_base_mass_kg": self.settings.added_base_mass_kg, **self.world.privileged()},
+            "privileged": {k: dict(v) if isinstance(v, dict) else v for k, v in self._privileged.items()},
         }
 
     def _camera_target(self) -> list[float]:

@@ -75,9 +75,9 @@ class WorldOptions:
         return (obs + rng.normal(0.0, self.sample.observation_noise, obs.shape) * scale).astype(obs.dtype)
 
     # ---------------------------------------------------------------- observation extras
-    def height_scan(self) -> np.ndarray:
+    def height_scan(self, state) -> np.ndarray:
+        """Terrain height samples around ``state``'s base (see SCAN_*), shape (SCAN_POINTS,)."""
         env = self.env
-        state = env.robot_state
         heights = env.sim.terrain_heights
         yaw = state.yaw_rad
         gx, gy = np.meshgrid(SCAN_X_M, SCAN_Y_M, indexing="ij")
@@ -88,8 +88,10 @@ class WorldOptions:
         return np.clip((state.base_height_m - nominal - ground) / SCAN_RANGE_M, -1.0, 1.0).reshape(-1)
 
     def privileged(self) -> dict:
+        """This episode's hidden world parameters (the friction actually in effect, payload, terrain, draw)."""
         env = self.env
-        info = {"terrain": env.sim.terrain.name, "payload_kg": env.sim.payload_mass_kg}
+        friction = env.settings.ground_friction if self.sample is None else self.sample.friction
+        info = {"ground_friction": friction, "terrain": env.sim.terrain.name, "payload_kg": env.sim.payload_mass_kg}
         if self.sample is not None:
             info["randomization"] = self.sample.to_dict()
         return info

@@ -74,3 +74,23 @@ def run_episode(env: gym.Env, controller: Controller, command: np.ndarray, secon
         fell=fell,
         fall_time_s=fall_time,
     )
+
+
+def top_sustained_speed_mps(gait: str = "trot", commands_mps=tuple(round(0.5 + 0.1 * k, 1) for k in range(8)),
+                            seconds: float = 20.0, seed: int = 0, **env_settings) -> float:
+    """A scripted gait's top speed: the best mean forward speed (m/s) over runs at ``commands_mps`` (default
+    0.5 ... 1.2 m/s) that last ``seconds`` without falling; 0 if every run falls. The reference that structured
+    policies must beat (issue 7: by 20%)."""
+    from envs import metrics
+    from train.controllers import make_controller
+
+    best = 0.0
+    for command in commands_mps:
+        env = gym.make("quadgait/LaikagoWalk-v0", target_speed_mps=float(command), **env_settings)
+        try:
+            rollout = run_episode(env, make_controller(gait, env), np.array([command, 0.0, 0.0]), seconds, seed=seed)
+        finally:
+            env.close()
+        if not rollout.fell:
+            best = max(best, metrics.mean_forward_speed_mps(rollout))
+    return best

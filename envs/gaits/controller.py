@@ -85,6 +85,10 @@ class GaitController:
         self._heading_ref = None
         self._last_time_s = 0.0
 
+    def ramp(self, time_s: float) -> float:
+        """Start-up factor in [0, 1]: grows linearly to 1 over ``ramp_s`` after reset."""
+        return min(1.0, time_s / self.ramp_s) if self.ramp_s > 0 else 1.0
+
     def phases(self, time_s: float) -> np.ndarray:
         """Leg phases in cycles, (4,), FR, FL, RR, RL; stance while phase < duty factor."""
         return leg_phases(time_s, self.spec)
@@ -98,8 +102,7 @@ class GaitController:
 
         ``roll_pitch`` (rad) feeds the attitude feedback when ``attitude_gain`` > 0.
         """
-        ramp = min(1.0, time_s / self.ramp_s) if self.ramp_s > 0 else 1.0
-        return self.targets_for_phases(self.phases(time_s), command, roll_pitch, ramp)
+        return self.targets_for_phases(self.phases(time_s), command, roll_pitch, self.ramp(time_s))
 
     def targets_for_phases(self, phases: np.ndarray, command: np.ndarray,
                            roll_pitch: tuple[float, float] | None = None, ramp: float = 1.0,
@@ -137,8 +140,8 @@ class GaitController:
         yaw = float(state.base_rpy[2])
         if self._heading_ref is None or time_s < self._last_time_s:
             self._heading_ref = yaw
-        ramp = min(1.0, time_s / self.ramp_s) if self.ramp_s > 0 else 1.0  # the yaw command ramps up too
-        self._heading_ref += ramp * cmd[2] * (time_s - self._last_time_s)
+        # The yaw command ramps up like the rest of the command.
+        self._heading_ref += self.ramp(time_s) * cmd[2] * (time_s - self._last_time_s)
         self._last_time_s = time_s
         error = (self._heading_ref - yaw + np.pi) % (2 * np.pi) - np.pi
         cmd[2] += self.heading_gain * error

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -56,6 +58,16 @@ def test_step_before_reset_raises(make_env):
     ({"solver_iterations": 2.5}, "solver_iterations must be an integer"),
     ({"self_collision": "yes"}, "self_collision must be True or False"),
     ({"terain": "rough:1"}, "unknown setting.*'terain'.*valid settings: robot, physics_hz"),
+    ({"tracking_sigma_mps": 0.0}, r"tracking_sigma_mps=0.0 is out of range; valid: \(0.0"),
+    ({"added_base_mass_kg": -1.0}, r"added_base_mass_kg=-1.0 is out of range; valid: \[0.0, 50.0\]"),
+    ({"push_impulse_ns": float("nan")}, "push_impulse_ns must be a finite number"),
+    ({"push_interval_s": 0.0}, "push_interval_s=0.0 is out of range"),
+    ({"ground_friction": 0.0}, "ground_friction=0.0 is out of range"),
+    ({"terrain": "stairs:10"}, r"terrain level must be an integer in \[0, 9\]"),
+    ({"terrain_seed": -1}, "terrain_seed must be an integer"),
+    ({"domain_randomization": "yes"}, "domain_randomization must be True or False"),
+    ({"height_scan": 1}, "height_scan must be True or False"),
+    ({"terrain_curriculum": None}, "terrain_curriculum must be True or False"),
 ])
 def test_invalid_settings_raise_at_construction(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -117,3 +129,18 @@ def test_200_create_close_cycles_leak_no_connections_or_memory():
     assert _next_client_id() == before
     # Measured here: +0.2 MB over 200 cycles after the warm-up; a leaked client would keep its whole world alive.
     assert _rss_mb() - rss_before < 20.0
+
+
+@pytest.mark.parametrize("env_id, options, message", [
+    ("quadgait/LaikagoWalk-v0", {"command": (0.5, 0, 0)}, "unknown reset option(s) 'command'; valid options: none"),
+    ("quadgait/LaikagoVelocity-v0", {"gait": "trot"}, "unknown reset option(s) 'gait'; valid options: command"),
+    ("quadgait/LaikagoGait-v0", {"gait": "moonwalk"}, "unknown gait 'moonwalk'; valid gaits: bound"),
+    ("quadgait/LaikagoGait-v0", {"speed": 1}, "valid options: command, gait"),
+])
+def test_bad_reset_options_raise(env_id, options, message):
+    env = gym.make(env_id)
+    try:
+        with pytest.raises(ValueError, match=re.escape(message)):
+            env.reset(seed=0, options=options)
+    finally:
+        env.close()

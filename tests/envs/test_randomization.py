@@ -45,6 +45,7 @@ def test_each_randomization_changes_what_it_says():
         np.testing.assert_allclose(payload[:2] - base[:2], s.com_shift_m, atol=2e-3)
         info = env.step(np.zeros(12, np.float32))[-1]
         assert info["privileged"]["randomization"]["friction"] == pytest.approx(s.friction)
+        assert info["privileged"]["ground_friction"] == pytest.approx(s.friction)  # what is in effect
         other = _make(domain_randomization=True)
         other.reset(seed=7)
         assert other.unwrapped.world.sample == s  # seeded

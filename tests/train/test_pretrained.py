@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import gymnasium as gym
-import numpy as np
 import pytest
 
-from envs import metrics
-from train.controllers import make_controller
 from train.evaluate import evaluate
 from train.pretrained import pretrained_names
-from train.rollout import run_episode
+from train.rollout import top_sustained_speed_mps
 
 JOINT_POLICY = "laikago-walk-ppo"
 STRUCTURED_POLICY = "laikago-trot-residual-ppo"
@@ -28,21 +24,8 @@ def test_joint_space_policy_walks_half_a_metre_per_second_for_20_s(seed):
     assert result["mean_speed_mps"] >= 0.5
 
 
-def _scripted_trot_top_speed() -> float:
-    best = 0.0
-    for command in np.arange(0.5, 1.21, 0.1):
-        env = gym.make("quadgait/LaikagoWalk-v0", target_speed_mps=float(command))
-        try:
-            rollout = run_episode(env, make_controller("trot", env), np.array([command, 0.0, 0.0]), 20.0, seed=0)
-        finally:
-            env.close()
-        if not rollout.fell:
-            best = max(best, metrics.mean_forward_speed_mps(rollout))
-    return best
-
-
 def test_structured_policy_beats_the_scripted_trot_by_20_percent_top_speed():
-    trot_top = _scripted_trot_top_speed()
+    trot_top = top_sustained_speed_mps("trot")
     result = evaluate(STRUCTURED_POLICY, seconds=20.0, seed=0)
     assert not result["fell"]
     assert result["mean_speed_mps"] >= 1.2 * trot_top
