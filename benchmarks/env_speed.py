@@ -22,21 +22,16 @@ import numpy as np
 
 import envs  # noqa: F401
 from envs._pybullet import pybullet
-from train.controllers import make_controller
-from train.rollout import run_episode
+from envs.rollout import run_controller
 
 
 def trot_actions(robot: str, steps: int) -> np.ndarray:
-    env = gym.make("quadgait/LaikagoWalk-v0", robot=robot)
-    try:
-        rollout = run_episode(env, make_controller("trot", env), np.array([0.5, 0, 0]), steps / 50.0, seed=0)
-    finally:
-        env.close()
-    return rollout.actions
+    episode = run_controller("trot", seconds=steps / 50.0, seed=0, command=(0.5, 0.0, 0.0), settings={"robot": robot})
+    return episode.rollout.actions
 
 
 def env_rate(robot: str, actions: np.ndarray, record: list | None = None) -> float:
-    env = gym.make("quadgait/LaikagoWalk-v0", robot=robot, episode_seconds=3600.0)
+    env = gym.make("quadgait/LaikagoWalk-v0", robot=robot, max_episode_steps=10**6)
     try:
         env.reset(seed=0)
         sim = env.unwrapped.sim

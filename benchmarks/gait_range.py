@@ -20,20 +20,12 @@ USABLE_TOLERANCE = 0.25
 
 
 def run(job: tuple[str, float, float]) -> dict:
-    import gymnasium as gym
-
     import envs  # noqa: F401
-    from envs import metrics
-    from train.controllers import make_controller
-    from train.rollout import run_episode
+    from envs.rollout import run_controller
 
     gait, speed, seconds = job
-    env = gym.make("quadgait/LaikagoWalk-v0", target_speed_mps=speed)
-    try:
-        r = run_episode(env, make_controller(gait, env), np.array([speed, 0.0, 0.0]), seconds, seed=0)
-    finally:
-        env.close()
-    summary = metrics.summarize(r, gait_window_start_s=2.0)
+    episode = run_controller(gait, seconds=seconds, seed=0, command=(speed, 0.0, 0.0))
+    r, summary = episode.rollout, episode.summary["metrics"]
     return {"gait": gait, "command": speed, "fell": r.fell, "speed": summary["mean_forward_speed_mps"],
             "cot": summary["cost_of_transport"], "class": summary["gait"],
             "drift": summary["heading_drift_deg"]}

@@ -18,8 +18,7 @@ import gymnasium as gym
 import numpy as np
 
 import envs  # noqa: F401
-from train.controllers import make_controller
-from train.rollout import run_episode
+from envs.rollout import run_controller
 
 TERRAINS = ("flat", "rough:1", "rough:5", "slope:1", "stairs:1", "stairs:5")
 
@@ -28,7 +27,7 @@ def rate(terrain: str, actions: np.ndarray, on_course: bool) -> tuple[float, flo
     """(env steps/s, time of the first termination or None)."""
     from envs.terrain import height_at
 
-    env = gym.make("quadgait/LaikagoWalk-v0", terrain=terrain, episode_seconds=3600.0)
+    env = gym.make("quadgait/LaikagoWalk-v0", terrain=terrain, max_episode_steps=10**6)
     try:
         env.reset(seed=0)
         sim = env.unwrapped.sim
@@ -55,9 +54,7 @@ def main() -> None:
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    env = gym.make("quadgait/LaikagoWalk-v0")
-    actions = run_episode(env, make_controller("trot", env), np.array([0.5, 0, 0]), args.steps / 50.0, seed=0).actions
-    env.close()
+    actions = run_controller("trot", seconds=args.steps / 50.0, seed=0, command=(0.5, 0.0, 0.0)).rollout.actions
     zeros = np.zeros_like(actions)
     stand = {t: 0.0 for t in TERRAINS}
     trot = {t: 0.0 for t in TERRAINS}

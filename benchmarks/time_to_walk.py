@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 import envs  # noqa: F401
-from train.rollout import top_sustained_speed_mps
+from envs.rollout import top_sustained_speed_mps
 
 
 def main() -> None:

@@ -56,7 +56,9 @@ class PhysicsSettings:
         terrain_seed: seed of the terrain's random heights (rough terrain).
         payload_body: add a movable point-mass payload fixed to the base (domain randomization of payload mass
             and centre of mass); it weighs 1 g until :meth:`Simulation.set_payload` says otherwise.
-        gui: open the PyBullet GUI instead of a headless DIRECT client.
+        gui: open the PyBullet GUI instead of a headless DIRECT client (see :mod:`envs.viewer`).
+        visual_shapes: load the robot's visual meshes. Only rendering needs them, and they cost about 170 MB per
+            client (the laikago meshes), so envs load them only for ``render_mode="rgb_array"``.
     """
 
     physics_hz: float = 500.0
@@ -68,6 +70,7 @@ class PhysicsSettings:
     terrain_seed: int = 0
     payload_body: bool = False
     gui: bool = False
+    visual_shapes: bool = True
 
 
 class Simulation:
@@ -113,6 +116,8 @@ class Simulation:
             flags = pybullet.URDF_USE_INERTIA_FROM_FILE
             if self.settings.self_collision:
                 flags |= pybullet.URDF_USE_SELF_COLLISION
+            if not self.settings.visual_shapes:
+                flags |= pybullet.URDF_IGNORE_VISUAL_SHAPES
             self.robot_id = p.loadURDF(resolve_robot_urdf(self.robot), [0, 0, self.robot.spawn_height_m],
                                        flags=flags)
         p.changeDynamics(self.ground_id, -1, lateralFriction=self.settings.ground_friction)

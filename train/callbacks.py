@@ -94,6 +94,8 @@ class PolicyUnderTraining:
     """The model's deterministic policy as a :class:`~envs.gaits.controller.Controller`, observations normalised
     with the training normaliser's current statistics (read, never updated)."""
 
+    name = "policy under training"
+
     def __init__(self, model, normalize: Callable[[np.ndarray], np.ndarray] | None) -> None:
         self.model, self.normalize = model, normalize
 
@@ -125,18 +127,17 @@ class Evaluator:
         self.progress: TqdmProgress | None = None
 
     def __call__(self, step: int) -> None:
-        from envs import metrics
-        from train.rollout import run_episode
+        from envs.rollout import run_controller
 
         normalize = self.vec_normalize.normalize_obs if self.vec_normalize is not None else None
         controller = PolicyUnderTraining(self.model, normalize)
-        command = np.array([self.env.unwrapped.settings.target_speed_mps, 0.0, 0.0])
         speeds, distances, falls = [], [], 0
         for episode in range(self.episodes):
-            rollout = run_episode(self.env, controller, command, self.seconds, seed=self.seed + episode)
-            speeds.append(metrics.mean_forward_speed_mps(rollout))
-            distances.append(metrics.distance_m(rollout))
-            falls += int(rollout.fell)
+            # The env's task chooses the command (seeded), exactly as in training.
+            summary = run_controller(controller, env=self.env, seconds=self.seconds, seed=self.seed + episode).summary
+            speeds.append(summary["mean_speed_mps"])
+            distances.append(summary["distance_m"])
+            falls += int(summary["fell"])
         row = {"step": int(step), "wall_clock_s": round(self.clock.elapsed_s(), 3),
                "mean_speed_mps": float(np.mean(speeds)), "fell": falls, "distance_m": float(np.mean(distances))}
         self.rows.append(row)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from train.atomic import atomic_path
-from train.policy import ObservationNormalizer, PolicyLoadError, load_model, resolve_model_path
+from envs.policies.loading import ObservationNormalizer, PolicyLoadError, load_model, resolve_model_path
 
 #: Largest |onnxruntime − stable-baselines3| accepted in the export check.
 TOLERANCE = 1e-5

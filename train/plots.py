@@ -41,12 +41,13 @@ def footfall_diagram(rollouts: Sequence[tuple[str, Rollout]], path: str | os.Pat
     return _save(fig, path)
 
 
-def speed_trace(traces: Sequence[tuple[str, np.ndarray, np.ndarray, float]], path: str | os.PathLike) -> Path:
-    """Forward speed (body frame) against time, per (label, time_s, speed_mps, command_mps); command dashed."""
+def speed_trace(traces: Sequence[tuple[str, np.ndarray, np.ndarray, np.ndarray]], path: str | os.PathLike) -> Path:
+    """Forward speed (body frame) against time, per (label, time_s, speed_mps, commanded speed_mps over time, as
+    the env commanded it); the command is dashed."""
     fig, ax = plt.subplots(figsize=(8, 3.5))
     for label, time_s, speed, command in traces:
         line, = ax.plot(time_s, speed, label=label, lw=1)
-        ax.axhline(command, ls="--", color=line.get_color(), lw=0.8)
+        ax.plot(time_s, np.broadcast_to(command, np.shape(time_s)), ls="--", color=line.get_color(), lw=0.8)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("forward speed (m/s)")
     ax.legend(fontsize=8)

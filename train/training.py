@@ -33,10 +33,11 @@ from typing import Any
 
 import gymnasium as gym
 
+from envs.registry import episode_steps
 from train.atomic import atomic_path, write_text
 from train.callbacks import Evaluator, Periodic, TqdmProgress, WallClock, read_eval_csv, write_eval_csv
 from train.hyperparams import algorithm_class, algorithm_kwargs, load_hyperparams, validate_hyperparams
-from train.policy import (CHECKPOINT_DIR, CHECKPOINT_RE, CONFIG_FILE, MODEL_FILE, NORMALIZER_FILE, PolicyLoadError,
+from envs.policies.loading import (CHECKPOINT_DIR, CHECKPOINT_RE, CONFIG_FILE, MODEL_FILE, NORMALIZER_FILE, PolicyLoadError,
                           read_run_config)
 
 EVAL_FILE = "eval.csv"
@@ -58,19 +59,19 @@ def check_env_id(env_id: str) -> str:
     return env_id
 
 
-def _make_env(env_id: str, env_kwargs: dict[str, Any]) -> gym.Env:
+def _make_env(env_id: str, env_kwargs: dict[str, Any], max_episode_steps: int | None = None) -> gym.Env:
     """Build one monitored training env (module level so SubprocVecEnv workers can unpickle it)."""
     import envs  # noqa: F401
     from stable_baselines3.common.monitor import Monitor
 
-    return Monitor(gym.make(env_id, **env_kwargs))
+    return Monitor(gym.make(env_id, max_episode_steps=max_episode_steps, **env_kwargs))
 
 
-def make_vec_env(env_id: str, env_kwargs: dict[str, Any], n_envs: int):
+def make_vec_env(env_id: str, env_kwargs: dict[str, Any], n_envs: int, max_episode_steps: int | None = None):
     """``n_envs`` monitored envs: a SubprocVecEnv (one process each), or a DummyVecEnv for one."""
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 
-    fns = [functools.partial(_make_env, env_id, dict(env_kwargs)) for _ in range(n_envs)]
+    fns = [functools.partial(_make_env, env_id, dict(env_kwargs), max_episode_steps) for _ in range(n_envs)]
     return DummyVecEnv(fns) if n_envs == 1 else SubprocVecEnv(fns)
 
 
@@ -173,7 +174,7 @@ def train(env_id: str | None, algo: str | None, timesteps: int, n_envs: int | No
         The run folder.
 
     Raises:
-        ValueError: bad algorithm, env id, hyperparameters or folder (:class:`~train.policy.PolicyLoadError` for a
+        ValueError: bad algorithm, env id, hyperparameters or folder (:class:`~envs.policies.loading.PolicyLoadError` for a
             missing or corrupt run folder or checkpoint).
     """
     import torch
@@ -218,7 +219,7 @@ def train(env_id: str | None, algo: str | None, timesteps: int, n_envs: int | No
     try:
         torch.set_num_threads(1)  # small MLPs: one thread is as fast, and leaves the cores to the env processes
         set_random_seed(seed)
-        venv = make_vec_env(env_id, hp["env_kwargs"], n_envs)
+        venv = make_vec_env(env_id, hp["env_kwargs"], n_envs, episode_steps(hp["episode_seconds"], hp["env_kwargs"]))
         vec_normalize = None
         if hp["normalize"]:
             if norm is not None:
@@ -254,7 +255,8 @@ def train(env_id: str | None, algo: str | None, timesteps: int, n_envs: int | No
         rows = read_eval_csv(resume_dir / EVAL_FILE, up_to_step=start_step) if resume_dir is not None else []
         write_eval_csv(out / EVAL_FILE, rows)
         clock = WallClock(getattr(model, "quadgait_wall_clock_s", 0.0) if ckpt is not None else 0.0)
-        eval_env = gym.make(env_id, **{**hp["env_kwargs"], "episode_seconds": hp["eval_seconds"]})
+        eval_env = gym.make(env_id, max_episode_steps=episode_steps(hp["eval_seconds"], hp["env_kwargs"]),
+                            **hp["env_kwargs"])
         evaluator = Evaluator(eval_env, out / EVAL_FILE, hp["eval_seconds"], hp["eval_episodes"], seed, clock, rows)
         evaluator.model, evaluator.vec_normalize = model, vec_normalize
         bar = TqdmProgress(progress)

@@ -1,4 +1,8 @@
-"""The walk-forward task: observation vector, reward terms and termination rules (pure numpy).
+"""The walk-forward task: walk along +x at a constant target speed, upright and heading straight (pure numpy).
+
+The command is ``(target_speed_mps, 0, 0)`` for the whole episode (a policy sees the target speed as one
+observation entry); to walk at another speed, make the env with another ``target_speed_mps``. Termination:
+:func:`envs.tasks.common.failure_reason`.
 
 Reward = Σ weight_name · term_name over the terms below, each computed from the robot state:
 
@@ -18,12 +22,15 @@ alive           +1                                                 survive
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+from typing import Any, Mapping
 
 import numpy as np
 
+from envs.config import check_range, frozen_weights
 from envs.state import RobotState
+from envs.tasks.common import Feature, Task
 
 REWARD_TERMS: tuple[str, ...] = ("tracking", "lateral_drift", "yaw_drift", "orientation", "energy",
                                  "action_rate", "alive")
@@ -39,37 +46,6 @@ DEFAULT_REWARD_WEIGHTS: Mapping[str, float] = MappingProxyType({
     "alive": 1.0,
 })
 TRACKING_SIGMA_MPS = 0.25
-
-#: Tipping limit: the episode ends when the body z axis is more than this far from vertical.
-MAX_TILT_RAD = np.deg2rad(60.0)
-#: State magnitudes beyond these are a physics blow-up, not motion (the robot cannot reach them).
-MAX_LIN_SPEED_MPS = 30.0
-MAX_ANG_SPEED_RADPS = 100.0
-
-
-def check_reward_overrides(weights: Mapping[str, float] | None) -> dict[str, float]:
-    """Validate the shape of user overrides (a mapping of names to finite numbers); names are checked by the env."""
-    if weights is None:
-        return {}
-    if not isinstance(weights, Mapping):
-        raise ValueError(f"reward_weights must be a mapping of term -> weight, got {type(weights).__name__}")
-    out = {}
-    for name, value in weights.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
-            raise ValueError(f"reward weight {name!r} must be a finite number, got {value!r}")
-        out[str(name)] = float(value)
-    return out
-
-
-def resolve_reward_weights(weights: Mapping[str, float] | None,
-                           defaults: Mapping[str, float] = DEFAULT_REWARD_WEIGHTS) -> Mapping[str, float]:
-    """``defaults`` overridden by ``weights``. Raises ValueError on unknown names or non-finite values."""
-    merged = dict(defaults)
-    for name, value in check_reward_overrides(weights).items():
-        if name not in merged:
-            raise ValueError(f"unknown reward term {name!r}; valid terms: {', '.join(defaults)}")
-        merged[name] = value
-    return MappingProxyType(merged)
 
 
 def reward_terms(state: RobotState, action: np.ndarray, previous_action: np.ndarray,
@@ -88,65 +64,57 @@ def reward_terms(state: RobotState, action: np.ndarray, previous_action: np.ndar
     }
 
 
-def weighted_terms(terms: Mapping[str, float], weights: Mapping[str, float]) -> dict[str, float]:
-    """Each term times its weight; the reward is the sum of the returned values."""
-    return {name: float(weights[name] * value) for name, value in terms.items()}
 
 
-def failure_reason(state: RobotState) -> str | None:
-    """Why the episode must end now: ``"physics"``, ``"tipped"``, ``"body_contact"`` or None."""
-    lin, ang = state.base_lin_vel_world, state.base_ang_vel_world
-    if (not state.is_finite() or float(lin @ lin) > MAX_LIN_SPEED_MPS**2
-            or float(ang @ ang) > MAX_ANG_SPEED_RADPS**2):
-        return "physics"
-    if state.upright < np.cos(MAX_TILT_RAD):
-        return "tipped"
-    if state.body_ground_contact:
-        return "body_contact"
-    return None
+@dataclass(frozen=True)
+class WalkTaskSettings:
+    """Settings of the walk task.
 
-
-def observation_layout(num_joints: int, action_dim: int | None = None,
-                       extras: tuple[tuple[str, int], ...] = ()) -> Mapping[str, slice]:
-    """Names and slices of the observation vector (sizes follow the robot's joint count and the action size).
-
-    ``extras`` (name, size) pairs are appended at the end (e.g. gait phase features of structured action spaces).
+    Attributes:
+        target_speed_mps: commanded forward speed along the body's heading, m/s.
+        tracking_sigma_mps: width of the speed-tracking reward kernel exp(−(v − v*)²/σ²), m/s. The default 0.25 m/s
+            gives almost no gradient more than ~0.5 m/s from the target, so fast targets want a wider kernel.
+        reward_weights: overrides of the default reward weights, by term name (0 switches a term off).
     """
-    action_dim = num_joints if action_dim is None else action_dim
-    sizes = (("projected_gravity", 3), ("base_ang_vel_body", 3), ("base_lin_vel_body", 3),
-             ("joint_angles_rel", num_joints), ("joint_velocities", num_joints), ("last_action", action_dim),
-             ("target_speed", 1), *extras)
-    layout, start = {}, 0
-    for name, size in sizes:
-        layout[name] = slice(start, start + size)
-        start += size
-    return MappingProxyType(layout)
+
+    target_speed_mps: float = 0.5
+    tracking_sigma_mps: float = TRACKING_SIGMA_MPS
+    reward_weights: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_range(self, "target_speed_mps", -3.0, 3.0)
+        check_range(self, "tracking_sigma_mps", 0.0, 5.0, low_inclusive=False)
+        frozen_weights(self)
 
 
-def observation_bounds(num_joints: int, velocity_limits: np.ndarray, action_dim: int | None = None,
-                       extras: tuple[tuple[str, int], ...] = ()) -> tuple[np.ndarray, np.ndarray]:
-    """Finite (low, high) bounds of the observation; observations are clipped into them. Extras lie in [-1, 1]."""
-    action_dim = num_joints if action_dim is None else action_dim
-    high = np.concatenate([
-        np.ones(3),                        # projected gravity, unit vector
-        np.full(3, 50.0),                  # rad/s
-        np.full(3, 20.0),                  # m/s
-        np.full(num_joints, 2 * np.pi),    # rad
-        np.full(num_joints, 3.0) * np.asarray(velocity_limits),  # rad/s
-        np.ones(action_dim),               # action
-        np.array([5.0]),                   # m/s
-        np.ones(sum(size for _, size in extras)),
-    ])
-    return -high, high
+class WalkTask(Task):
+    """Walk straight ahead at ``target_speed_mps``; the observation carries the target speed (1 entry, m/s)."""
 
+    Settings = WalkTaskSettings
+    DEFAULT_REWARD_WEIGHTS = DEFAULT_REWARD_WEIGHTS
 
-def build_observation(state: RobotState, standing_pose: np.ndarray, last_action: np.ndarray,
-                      target_speed_mps: float, low: np.ndarray, high: np.ndarray,
-                      extras: np.ndarray | None = None) -> np.ndarray:
-    """Observation vector (float32) in the order of :func:`observation_layout`, clipped to its bounds."""
-    parts = [state.projected_gravity_body, state.base_ang_vel_body, state.base_lin_vel_body,
-             state.joint_angles - standing_pose, state.joint_velocities, last_action, [target_speed_mps]]
-    if extras is not None:
-        parts.append(extras)
-    obs = np.nan_to_num(np.concatenate(parts), nan=0.0, posinf=0.0, neginf=0.0)
-    return np.clip(obs, low, high).astype(np.float32)
+    def __init__(self, settings: WalkTaskSettings, robot, control_dt_s: float) -> None:
+        super().__init__(settings, robot, control_dt_s)
+        self.command = np.array([settings.target_speed_mps, 0.0, 0.0])
+
+    def observation_features(self) -> tuple[Feature, ...]:
+        return (("target_speed", 1, 5.0),)
+
+    def features(self, state: RobotState) -> np.ndarray:
+        return self.command[:1]
+
+    @classmethod
+    def command_range(cls, settings: WalkTaskSettings) -> tuple[np.ndarray, np.ndarray]:
+        command = np.array([settings.target_speed_mps, 0.0, 0.0])
+        return command, command.copy()
+
+    @classmethod
+    def impose_command(cls, command: np.ndarray) -> tuple[dict[str, Any], dict[str, Any]]:
+        if command[1] != 0.0 or command[2] != 0.0:
+            raise ValueError("the walk task walks straight ahead: its command is (target_speed_mps, 0, 0), so it "
+                             f"cannot hold {tuple(float(c) for c in command)}")
+        return {"target_speed_mps": float(command[0])}, {}
+
+    def reward_terms(self, state: RobotState, action: np.ndarray, last_action: np.ndarray) -> dict[str, float]:
+        return reward_terms(state, action, last_action, self.settings.target_speed_mps,
+                            self.settings.tracking_sigma_mps)

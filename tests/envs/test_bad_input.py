@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from envs._pybullet import BulletClient, pybullet
-from envs.config import WalkSettings
+from envs.config import EnvSettings, settings_dict, split_settings
+from envs.tasks.walk import WalkTaskSettings
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -53,11 +54,13 @@ def test_step_before_reset_raises(make_env):
     ({"motor_control": "velocity"}, "unknown motor_control 'velocity'; valid: pd, torque"),
     ({"action_scale": 0.0}, r"action_scale=0.0 is out of range; valid: \(0.0"),
     ({"target_speed_mps": "fast"}, "target_speed_mps must be a finite number"),
-    ({"episode_seconds": -1.0}, "episode_seconds"),
+    ({"episode_seconds": 10.0}, "unknown setting.*'episode_seconds'"),
     ({"reward_weights": {"speed": 1.0}}, "unknown reward term 'speed'"),
     ({"solver_iterations": 2.5}, "solver_iterations must be an integer"),
     ({"self_collision": "yes"}, "self_collision must be True or False"),
     ({"terain": "rough:1"}, "unknown setting.*'terain'.*valid settings: robot, physics_hz"),
+    ({"solver_iterations": np.float64(20.0)}, "solver_iterations must be an integer"),
+    ({"reward_weights": {"alive": 1e300}}, r"\|w\| <= 1e6"),
     ({"tracking_sigma_mps": 0.0}, r"tracking_sigma_mps=0.0 is out of range; valid: \(0.0"),
     ({"added_base_mass_kg": -1.0}, r"added_base_mass_kg=-1.0 is out of range; valid: \[0.0, 50.0\]"),
     ({"push_impulse_ns": float("nan")}, "push_impulse_ns must be a finite number"),
@@ -76,13 +79,21 @@ def test_invalid_settings_raise_at_construction(kwargs, message):
 
 @pytest.mark.filterwarnings("ignore:.*not in the possible render_modes")  # gymnasium warns first; we then raise
 def test_unknown_render_mode_lists_valid():
-    with pytest.raises(ValueError, match="unknown render_mode 'video'; valid: None, human, rgb_array"):
+    with pytest.raises(ValueError, match="unknown render_mode 'video'; valid: None, rgb_array, human"):
         gym.make("quadgait/LaikagoWalk-v0", render_mode="video").unwrapped
 
 
+def test_numpy_scalars_are_accepted_as_numbers(make_env):
+    env = make_env(solver_iterations=np.int64(20), target_speed_mps=np.float32(0.5), terrain_seed=np.int64(3))
+    assert env.unwrapped.settings.solver_iterations == 20 and type(env.unwrapped.settings.terrain_seed) is int
+
+
 def test_settings_round_trip(make_env):
-    settings = WalkSettings.from_kwargs(target_speed_mps=0.8, reward_weights={"alive": 0.0})
-    assert WalkSettings.from_kwargs(**settings.to_dict()) == settings
+    parts = split_settings({"target_speed_mps": 0.8, "reward_weights": {"alive": 0.0}, "terrain": "rough:1"},
+                           {"env": EnvSettings, "task": WalkTaskSettings})
+    again = split_settings({**settings_dict(parts["env"]), **settings_dict(parts["task"])},
+                           {"env": EnvSettings, "task": WalkTaskSettings})
+    assert again == parts
     weights = make_env(reward_weights={"alive": 0.0}).unwrapped.reward_weights
     assert weights["alive"] == 0.0 and weights["tracking"] == 1.0
 
@@ -133,9 +144,15 @@ def test_200_create_close_cycles_leak_no_connections_or_memory():
 
 @pytest.mark.parametrize("env_id, options, message", [
     ("quadgait/LaikagoWalk-v0", {"command": (0.5, 0, 0)}, "unknown reset option(s) 'command'; valid options: none"),
-    ("quadgait/LaikagoVelocity-v0", {"gait": "trot"}, "unknown reset option(s) 'gait'; valid options: command"),
-    ("quadgait/LaikagoGait-v0", {"gait": "moonwalk"}, "unknown gait 'moonwalk'; valid gaits: bound"),
-    ("quadgait/LaikagoGait-v0", {"speed": 1}, "valid options: command, gait"),
+    ("quadgait/LaikagoVelocity-v1", {"gait": "trot"},
+     "unknown reset option(s) 'gait'; valid options: command, heading_rad, command_schedule"),
+    ("quadgait/LaikagoGait-v1", {"gait": "moonwalk"}, "unknown gait 'moonwalk'; valid gaits: bound"),
+    ("quadgait/LaikagoGait-v1", {"speed": 1}, "valid options: command, heading_rad, command_schedule, gait"),
+    ("quadgait/LaikagoVelocity-v1", {"command": (100.0, 0, 0)}, "out of range; valid: |vx| <= 3.0 m/s"),
+    ("quadgait/LaikagoVelocity-v1", {"command": (0.5, 0, 0.2), "heading_rad": 1.0}, "give options['command'] as"),
+    ("quadgait/LaikagoVelocity-v1", {"command_schedule": [(1.0, 0.5, 0, 0)]}, "must start at 0 s"),
+    ("quadgait/LaikagoWalk-v0", "abc", "reset options must be a mapping"),
+    ("quadgait/LaikagoWalk-v0", 5, "reset options must be a mapping"),
 ])
 def test_bad_reset_options_raise(env_id, options, message):
     env = gym.make(env_id)

@@ -41,7 +41,7 @@ def test_zero_residual_action_runs_the_scripted_trot():
     try:
         state = _run(env, np.zeros(14, np.float32), 500)  # 10 s
         assert state.base_position_world[0] > 3.5
-        phases = env.unwrapped._leg_phases()
+        phases = env.unwrapped.action_map.leg_phases()
         assert circular_distance_cycles(phases[0], phases[3]) < 1e-9  # FR with RL
         assert circular_distance_cycles(phases[0], phases[1]) == pytest.approx(0.5)
     finally:
@@ -54,9 +54,9 @@ def test_residual_frequency_modulation_changes_the_stride_rate():
         env.reset(seed=0)
         action = np.zeros(14, np.float32)
         action[12] = 1.0  # f = 2 Hz * 1.5
-        before = env.unwrapped._phase
+        before = env.unwrapped.action_map._phase
         env.step(action)
-        assert (env.unwrapped._phase - before) % 1.0 == pytest.approx(3.0 * 0.02)
+        assert (env.unwrapped.action_map._phase - before) % 1.0 == pytest.approx(3.0 * 0.02)
     finally:
         env.close()
 
@@ -68,24 +68,27 @@ def test_cpg_oscillators_lock_to_trot_offsets_and_reach_their_amplitude():
         action[:4] = (2.0 - 0.5) / 3.5 * 2 - 1  # 2 Hz on every leg
         action[4:] = 0.0  # mu = 0.5
         state = _run(env, action, 250)
-        phases = env.unwrapped._leg_phases()
+        phases = env.unwrapped.action_map.leg_phases()
         assert circular_distance_cycles(phases[0], phases[3]) < 0.02
         assert circular_distance_cycles(phases[1], phases[2]) < 0.02
         assert abs(circular_distance_cycles(phases[0], phases[1]) - 0.5) < 0.02
-        np.testing.assert_allclose(env.unwrapped._r, 0.5, atol=1e-3)
+        np.testing.assert_allclose(env.unwrapped.action_map._r, 0.5, atol=1e-3)
         assert state.base_position_world[0] > 1.0  # it walks forward
     finally:
         env.close()
 
 
-def test_prior_envs_need_pd_motors():
-    with pytest.raises(ValueError, match="needs motor_control='pd'"):
-        gym.make(CPG, motor_control="torque")
+def test_prior_envs_reject_settings_of_other_action_maps():
+    # The gait priors make their own joint targets: a motor mode or action scale would silently do nothing.
+    with pytest.raises(ValueError, match="unknown setting.*'motor_control'.*valid settings: robot"):
+        gym.make(RESIDUAL, motor_control="torque")
+    with pytest.raises(ValueError, match="unknown setting.*'action_scale'"):
+        gym.make(CPG, action_scale=0.3)
 
 
 @pytest.mark.parametrize("env_id", [RESIDUAL, CPG])
 def test_rollouts_record_structured_actions(env_id):
-    from train.rollout import run_episode
+    from envs.rollout import run_episode
 
     class Zero:
         name = "zero"
@@ -98,7 +101,7 @@ def test_rollouts_record_structured_actions(env_id):
 
     env = gym.make(env_id)
     try:
-        rollout = run_episode(env, Zero(), np.array([1.0, 0.0, 0.0]), 1.0, seed=0)
+        rollout = run_episode(env, Zero(), 1.0, seed=0)
         assert rollout.actions.shape == (50, env.action_space.shape[0])
     finally:
         env.close()

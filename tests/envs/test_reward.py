@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from envs.state import RobotState
-from envs.tasks import walk
+from envs.tasks import common, walk
 
 
 def _state(**overrides) -> RobotState:
@@ -67,16 +67,16 @@ def test_drift_orientation_energy_and_action_rate_penalise():
 
 
 def test_failure_reasons():
-    assert walk.failure_reason(_state()) is None
-    assert walk.failure_reason(_state(projected_gravity_body=np.array([0.9, 0, -0.3]))) == "tipped"
-    assert walk.failure_reason(_state(body_ground_contact=True)) == "body_contact"
-    assert walk.failure_reason(_state(base_lin_vel_world=np.array([np.nan, 0, 0]))) == "physics"
-    assert walk.failure_reason(_state(base_ang_vel_world=np.array([0, 500.0, 0]))) == "physics"
+    assert common.failure_reason(_state()) is None
+    assert common.failure_reason(_state(projected_gravity_body=np.array([0.9, 0, -0.3]))) == "tipped"
+    assert common.failure_reason(_state(body_ground_contact=True)) == "body_contact"
+    assert common.failure_reason(_state(base_lin_vel_world=np.array([np.nan, 0, 0]))) == "physics"
+    assert common.failure_reason(_state(base_ang_vel_world=np.array([0, 500.0, 0]))) == "physics"
 
 
 def test_unknown_reward_term_lists_valid():
     with pytest.raises(ValueError, match="unknown reward term 'speed'.*tracking"):
-        walk.resolve_reward_weights({"speed": 1.0})
+        common.resolve_reward_weights({"speed": 1.0}, walk.DEFAULT_REWARD_WEIGHTS)
     with pytest.raises(ValueError, match="finite"):
-        walk.resolve_reward_weights({"alive": float("nan")})
+        common.resolve_reward_weights({"alive": float("nan")}, walk.DEFAULT_REWARD_WEIGHTS)
     assert dataclasses.is_dataclass(_state())

@@ -12,19 +12,14 @@ import envs  # noqa: F401
 from envs import metrics
 from envs.gait_analysis import circular_distance_cycles, phase_offsets
 from envs.gaits import GAIT_PRESETS, get_gait
-from train.controllers import make_controller
-from train.rollout import run_episode
+from envs.rollout import run_controller
 
 SETTLE_S = 2.0  # skip the 1 s start-up ramp and the first steps
 
 
 @functools.lru_cache(maxsize=None)
 def rollout(gait: str, vx: float = 0.5, yaw_rate: float = 0.0, seconds: float = 20.0):
-    env = gym.make("quadgait/LaikagoWalk-v0", target_speed_mps=vx)
-    try:
-        return run_episode(env, make_controller(gait, env), np.array([vx, 0.0, yaw_rate]), seconds, seed=0)
-    finally:
-        env.close()
+    return run_controller(gait, seconds=seconds, seed=0, command=(vx, 0.0, yaw_rate)).rollout
 
 
 def _settled_offsets(r) -> np.ndarray:

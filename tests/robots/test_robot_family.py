@@ -13,8 +13,7 @@ from envs.gaits.kinematics import forward_kinematics, foot_positions_body, inver
 from envs.gaits.scaling import froude_speed_mps
 from envs.robots import DEFAULT_ROBOT, ROBOTS, get_robot
 from envs.sim import resolve_robot_urdf
-from train.controllers import make_controller
-from train.rollout import run_episode
+from envs.rollout import run_controller
 
 FAMILY = ["laikago_fast", "a1", "aliengo", "mini_cheetah"]
 
@@ -142,11 +141,10 @@ def test_fk_matches_pybullet_foot_positions_within_2mm(client, name):
 
 
 @pytest.mark.parametrize("name", FAMILY)
-def test_scripted_trot_walks_at_60_percent_of_a_froude_scaled_speed(make_env, name):
+def test_scripted_trot_walks_at_60_percent_of_a_froude_scaled_speed(name):
     robot = get_robot(name)
     speed = froude_speed_mps(robot, 0.5)  # 0.5 m/s on the Laikago, same Froude number on the others
-    env = make_env(robot=name, target_speed_mps=speed)
-    r = run_episode(env, make_controller("trot", env), np.array([speed, 0.0, 0.0]), 20.0, seed=0)
+    r = run_controller("trot", seconds=20.0, seed=0, command=(speed, 0.0, 0.0), settings={"robot": name}).rollout
     assert not r.fell, f"{name} fell at {r.fall_time_s} s"
     assert metrics.duration_s(r) == pytest.approx(20.0)
     achieved = metrics.forward_distance_m(r) / 20.0  # includes the 1 s start-up ramp

@@ -91,7 +91,7 @@ def test_corrupt_policy_fails_its_cell_and_the_report_is_still_written(tmp_path,
     data = json.loads((out / "results.json").read_text())
     errors = {f["controller"]: f["error"] for f in data["failures"]}
     assert "not a stable-baselines3 model" in errors[str(bad)]
-    assert "no policy at" in errors[str(missing) + "/"]
+    assert "no run folder or model at" in errors[str(missing) + "/"]
     assert data["summary"]["flat-0.5"]["trot"]["succeeded"] == 1
     assert "Failed cells" in (out / "results.md").read_text()
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from train.evaluate import evaluate
-from train.pretrained import pretrained_names
-from train.rollout import top_sustained_speed_mps
+from envs.policies import pretrained_names
+from envs.rollout import top_sustained_speed_mps
 
 JOINT_POLICY = "laikago-walk-ppo"
 STRUCTURED_POLICY = "laikago-trot-residual-ppo"

@@ -29,7 +29,7 @@ TINY = {  # 2 envs x 64 steps = 128 steps per PPO update
     "n_envs": 2, "normalize": True, "policy": "MlpPolicy",
     "policy_kwargs": {"net_arch": {"pi": [16], "vf": [16]}, "activation_fn": "tanh", "log_std_init": -1.0},
     "learning_rate": 3.0e-4, "n_steps": 64, "batch_size": 64, "n_epochs": 1,
-    "env_kwargs": {"target_speed_mps": 0.4, "episode_seconds": 1.0},
+    "env_kwargs": {"target_speed_mps": 0.4}, "episode_seconds": 1.0,
     "eval_freq": 512, "checkpoint_freq": 512, "eval_episodes": 1, "eval_seconds": 0.4,
 }
 

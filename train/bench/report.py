@@ -32,9 +32,14 @@ def aggregate(records: Sequence[dict], controllers: Sequence[str], scenarios: Se
         for controller in controllers:
             rows = [r for r in records if r["scenario"] == scenario.name and r["controller"] == controller]
             ok = [r for r in rows if r["status"] == "ok"]
+            outside = [r for r in rows if r["status"] == "outside_range"]
             cell: dict[str, Any] = {
-                "episodes": len(rows), "succeeded": len(ok), "failed": len(rows) - len(ok),
-                "errors": sorted({r["error"] for r in rows if r["status"] != "ok"}),
+                "episodes": len(rows), "succeeded": len(ok), "failed": len(rows) - len(ok) - len(outside),
+                "outside_training_range": len(outside),
+                # Episodes that ran although the command lies outside the policy's training range (flagged).
+                "ran_outside_training_range": sum(not r.get("command_in_training_range", True) for r in ok),
+                "command_range": next((r["command_range"] for r in rows if "command_range" in r), None),
+                "errors": sorted({r["error"] for r in rows if r["status"] == "failed"}),
                 "falls": sum(bool(r["metrics"]["fell"]) for r in ok),
                 "gait_classes": dict(Counter(r["metrics"]["gait"] for r in ok)),
                 "metrics": {},
@@ -66,7 +71,7 @@ def build_results(records: Sequence[dict], controllers: Sequence[str], scenarios
         "summary": aggregate(records, controllers, scenarios),
         "episodes": [{k: v for k, v in r.items() if k not in ("trace", "contacts", "traceback")} for r in records],
         "failures": [{k: r.get(k) for k in ("controller", "scenario", "episode", "error", "traceback")}
-                     for r in records if r["status"] != "ok"],
+                     for r in records if r["status"] == "failed"],
     }
 
 
@@ -83,9 +88,17 @@ def markdown_table(results: dict) -> str:
              "tracking error xy (m/s) | yaw-rate error (rad/s) | CoT | duty factor | stride freq (Hz) | "
              "heading drift (deg) | measured gait |",
              "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    flagged = False
     for scenario, by_controller in results["summary"].items():
         for controller, cell in by_controller.items():
             m = cell["metrics"]
+            if cell.get("outside_training_range") and not cell["succeeded"] and not cell["failed"]:
+                lines.append(f"| {results['robot']} | {scenario} | {controller} | 0/{cell['episodes']} | – | "
+                             f"outside the policy's training range ({cell['command_range']}): not run |"
+                             + " |" * 9)
+                continue
+            if cell.get("ran_outside_training_range"):
+                controller, flagged = f"{controller} †", True
             gaits = ", ".join(f"{g} ×{n}" for g, n in sorted(cell["gait_classes"].items())) or "–"
             lines.append(
                 f"| {results['robot']} | {scenario} | {controller} | {cell['succeeded']}/{cell['episodes']} | "
@@ -93,6 +106,9 @@ def markdown_table(results: dict) -> str:
                 f"{_fmt(m['tracking_error_xy_mps'])} | "
                 f"{_fmt(m['tracking_error_yaw_radps'])} | {_fmt(m['cost_of_transport'])} | {_fmt(m['duty_factor_mean'])} | "
                 f"{_fmt(m['stride_frequency_hz'])} | {_fmt(m['heading_drift_deg'], 1)} | {gaits} |")
+    if flagged:
+        lines += ["", "† the scenario's command lies outside the policy's training range (run with "
+                  "`--outside-range run`): not a like-for-like result."]
     if results["failures"]:
         lines += ["", "Failed cells:", ""]
         lines += [f"- {f['controller']} / {f['scenario']} / episode {f['episode']}: {f['error']}"
@@ -122,7 +138,7 @@ def write_report(out: Path, results: dict, records: Sequence[dict]) -> list[Path
                        f"{pick['metrics']['gait']})", contacts))
         trace = pick["trace"]
         traces.append((f"{controller} ({pick['scenario']})", np.array(trace["time_s"]),
-                       np.array(trace["forward_speed_mps"]), trace["command_mps"]))
+                       np.array(trace["forward_speed_mps"]), np.array(trace["command_mps"])))
     written.append(plots.footfall_diagram(panels, out / "footfall.png"))
     written.append(plots.speed_trace(traces, out / "speed_vs_command.png"))
     points = [(r["controller"], r["metrics"]["mean_forward_speed_mps"], r["metrics"]["cost_of_transport"]) for r in ok]

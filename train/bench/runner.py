@@ -19,9 +19,6 @@ import numpy as np
 
 from train.bench.scenarios import Scenario
 
-#: Contact-phase metrics ignore the first seconds (start-up ramp of the scripted gaits).
-GAIT_WINDOW_START_S = 2.0
-
 
 @dataclass(frozen=True)
 class Cell:
@@ -30,6 +27,8 @@ class Cell:
     episode: int
     robot: str = "laikago_fast"
     rollout_dir: str | None = None
+    #: Run (and flag) a policy's cell whose command lies outside the policy's training range.
+    outside_range: bool = False
 
     @property
     def seed(self) -> int:
@@ -41,37 +40,38 @@ class Cell:
 
 
 def run_cell(cell: Cell) -> dict[str, Any]:
-    """Run one episode and return its record: identification, ``status`` and ``metrics`` (or ``error``)."""
+    """Run one episode and return its record: identification, ``status`` and ``metrics`` (or ``error``).
+
+    The scenario's command is held by the controller's own env task (a policy runs in the env it was trained
+    in); a command outside a policy's training range is not run unless the cell asks for it, and is then flagged
+    (``status`` ``"outside_range"``, or ``command_in_training_range`` False in the record).
+    """
     record: dict[str, Any] = {"controller": cell.controller, "scenario": cell.scenario.name,
                               "episode": cell.episode, "seed": cell.seed, "robot": cell.robot}
     try:
-        import gymnasium as gym
-
         import envs  # noqa: F401
-        from envs import metrics
-        from train.controllers import make_controller
-        from train.rollout import run_episode
+        from envs.controllers import resolve_controller
+        from envs.rollout import run_controller
 
-        from train.controllers import builtin_controller_names, resolve_policy
-        from train.policy import policy_env
-
-        env_id, settings = "quadgait/LaikagoWalk-v0", {}
-        if cell.controller.strip().lower() not in builtin_controller_names():
-            # A policy runs in the env it was trained in (its action space), under the scenario's conditions.
-            env_id, settings = policy_env(resolve_policy(cell.controller))
-        settings = {**settings, "robot": cell.robot, "target_speed_mps": cell.scenario.command[0],
-                    "episode_seconds": cell.scenario.seconds, **cell.scenario.env_settings}
-        env = gym.make(env_id, **settings)
-        try:
-            controller = make_controller(cell.controller, env)
-            rollout = run_episode(env, controller, np.array(cell.scenario.command), cell.scenario.seconds,
-                                  seed=cell.seed)
-        finally:
-            env.close()
-        record["metrics"] = metrics.summarize(rollout, gait_window_start_s=GAIT_WINDOW_START_S)
+        spec = resolve_controller(cell.controller)
+        scenario = cell.scenario
+        record["command_range"] = spec.describe_range()
+        in_range = all(spec.in_range(c) for c in scenario.commands())
+        record["command_in_training_range"] = in_range
+        if not in_range and not cell.outside_range:
+            record["status"] = "outside_range"
+            record["error"] = (f"scenario command outside the policy's training range ({spec.describe_range()}); "
+                               "not run (--outside-range run runs and flags it)")
+            return record
+        settings = {"robot": cell.robot, **scenario.env_settings}
+        episode = run_controller(spec, seconds=scenario.seconds, seed=cell.seed, settings=settings,
+                                 **scenario.command_arguments())
+        rollout = episode.rollout
+        record["metrics"] = episode.summary["metrics"]
+        record["metrics"].update(scenario.extra_metrics(rollout))
         record["trace"] = {"time_s": rollout.time_s[::5].tolist(),
                            "forward_speed_mps": rollout.base_lin_vel_body[::5, 0].tolist(),
-                           "command_mps": float(cell.scenario.command[0])}
+                           "command_mps": rollout.command[::5, 0].tolist()}
         record["contacts"] = _contact_window(rollout)
         if cell.rollout_dir:
             path = save_rollout(Path(cell.rollout_dir) / _rollout_name(cell), rollout, settings, cell)
@@ -240,5 +240,6 @@ def run_ray(cells: list[Cell], address: str, progress: Callable[[dict], None] | 
 
 
 def make_cells(controllers: Iterable[str], scenarios: Iterable[Scenario], episodes: int, robot: str,
-               rollout_dir: str | None = None) -> list[Cell]:
-    return [Cell(c, s, e, robot, rollout_dir) for s in scenarios for c in controllers for e in range(episodes)]
+               rollout_dir: str | None = None, outside_range: bool = False) -> list[Cell]:
+    return [Cell(c, s, e, robot, rollout_dir, outside_range) for s in scenarios for c in controllers
+            for e in range(episodes)]

@@ -38,6 +38,18 @@ class Scenario:
             return self.seeds[episode]
         return self.seeds[-1] + episode - len(self.seeds) + 1
 
+    def commands(self) -> list[tuple[float, float, float]]:
+        """Every command the scenario gives (to check a policy's training range)."""
+        return [self.command]
+
+    def command_arguments(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`envs.rollout.run_controller` that make the env's task hold the command."""
+        return {"command": self.command}
+
+    def extra_metrics(self, rollout) -> dict[str, float]:
+        """Scenario-specific metrics added to each episode's record."""
+        return {}
+
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description, "command": list(self.command),
                 "seconds": self.seconds, "env_settings": dict(self.env_settings), "seeds": list(self.seeds)}

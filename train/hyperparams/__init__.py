@@ -4,7 +4,7 @@
 (``quadgait/LaikagoWalk-v0``) or ``default`` (used for ids not listed); each value is a mapping of
 
 * quadgait keys (:data:`QUADGAIT_KEYS`): ``n_envs``, ``normalize``, ``policy``, ``policy_kwargs``, ``env_kwargs``,
-  ``eval_freq``, ``checkpoint_freq``, ``eval_episodes``, ``eval_seconds``;
+  ``eval_freq``, ``checkpoint_freq``, ``eval_episodes``, ``eval_seconds``, ``episode_seconds``;
 * the SB3 algorithm's constructor arguments (``learning_rate``, ``n_steps``, ``gamma``, ...).
 
 Files are read with ``yaml.safe_load`` and nothing is ever evaluated: classes are named from allow-lists
@@ -38,6 +38,7 @@ QUADGAIT_KEYS: dict[str, tuple[str, Any]] = {
     "checkpoint_freq": ("count0", 50_000),  # env steps between checkpoints; 0 = only at the end
     "eval_episodes": ("count", 1),
     "eval_seconds": ("positive", 10.0),  # simulated seconds per evaluation episode
+    "episode_seconds": ("positive", 20.0),  # simulated seconds per training episode (max_episode_steps)
 }
 #: Constructor arguments quadgait sets itself.
 SET_BY_QUADGAIT = {"env": "the env id", "seed": "--seed", "tensorboard_log": "the run folder (RUN/tb)",

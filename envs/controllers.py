@@ -1,0 +1,133 @@
+"""Controllers by name: built-in gaits (``"trot"``, ``"walk"``, ...), shipped pretrained policies
+(``"laikago-walk-ppo"``), or a run folder / model path.
+
+Every controller implements the :class:`~envs.gaits.controller.Controller` protocol and comes with the env it runs
+in (:class:`ControllerSpec`): a scripted gait runs in ``quadgait/LaikagoVelocity-v1``, whose task holds whatever
+command it is given; a policy runs in the env it was trained in, and its *command range* is the range of commands
+that env's task gave during training, so a result at a command outside it is never mistaken for a like-for-like
+one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import gymnasium as gym
+import numpy as np
+
+from envs.gaits import GAIT_PRESETS, get_gait
+from envs.gaits.controller import Controller, GaitController
+
+#: The env scripted controllers run in: its task takes any (vx, vy, yaw rate) command through reset options.
+SCRIPTED_ENV_ID = "quadgait/LaikagoVelocity-v1"
+
+
+@dataclass(frozen=True)
+class ControllerSpec:
+    """A controller by name, with the env it runs in.
+
+    Attributes:
+        name: as given by the user (a gait, a pretrained name or a path).
+        kind: ``"gait"`` or ``"policy"``.
+        env_id, env_kwargs: the env to run it in (a policy's training env and settings).
+        command_range: (low, high) of the commands the controller was trained on (None: any command).
+        path: a policy's run folder or model file.
+    """
+
+    name: str
+    kind: str
+    env_id: str
+    env_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    command_range: tuple[np.ndarray, np.ndarray] | None = None
+    path: str | None = None
+
+    def in_range(self, command: np.ndarray, tolerance: float = 1e-6) -> bool:
+        """Whether ``command`` (vx, vy, yaw rate) lies in the controller's training range."""
+        if self.command_range is None:
+            return True
+        low, high = self.command_range
+        command = np.asarray(command, dtype=float)
+        return bool(np.all(command >= low - tolerance) and np.all(command <= high + tolerance))
+
+    def describe_range(self) -> str:
+        if self.command_range is None:
+            return "any command"
+        low, high = self.command_range
+        parts = []
+        for name, unit, lo, hi in zip(("vx", "vy", "yaw rate"), ("m/s", "m/s", "rad/s"), low, high):
+            parts.append(f"{name} {lo:g} {unit}" if lo == hi else f"{name} {lo:g}..{hi:g} {unit}")
+        return ", ".join(parts)
+
+    def make(self, env: gym.Env) -> Controller:
+        """Build the controller for ``env`` (made from :attr:`env_id` and :attr:`env_kwargs`, plus conditions)."""
+        base = env.unwrapped
+        if self.kind == "gait":
+            action_map = base.action_map
+            if type(action_map).__name__ != "JointTargets" or action_map.settings.motor_control != "pd":
+                raise ValueError("scripted gaits need joint-target actions in motor_control='pd'")
+            return GaitController(base.robot, get_gait(self.name), action_map.settings.action_scale)
+        from envs.policies.loading import PolicyController
+
+        return PolicyController(self.path, env)
+
+
+def builtin_controller_names() -> tuple[str, ...]:
+    return tuple(sorted(GAIT_PRESETS))
+
+
+def is_policy_path(name: str) -> bool:
+    """Controller names that point at files: anything with a path separator or a ``.zip`` suffix, or that exists."""
+    return "/" in name or name.endswith(".zip") or Path(name).exists()
+
+
+def resolve_policy(name: str) -> str:
+    """A shipped pretrained policy's name → its run folder; anything else unchanged."""
+    from envs.policies import pretrained_path
+
+    path = pretrained_path(name)
+    return str(path) if path is not None else name
+
+
+def check_controller_name(name: str) -> None:
+    """Validate a controller name without building it (ValueError listing valid names)."""
+    from envs.policies import pretrained_names
+
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"a controller name must be a non-empty string, got {name!r}")
+    if name.strip().lower() in GAIT_PRESETS or name in pretrained_names() or is_policy_path(name):
+        return
+    valid = [*builtin_controller_names(), *pretrained_names()]
+    raise ValueError(f"unknown controller {name!r}; valid: {', '.join(valid)}, or a run folder / .zip model path")
+
+
+def resolve_controller(name: str) -> ControllerSpec:
+    """The :class:`ControllerSpec` called ``name``.
+
+    Raises:
+        ValueError: unknown name (the message lists the valid ones), or a policy whose run configuration cannot
+            be read (:class:`envs.policies.loading.PolicyLoadError`).
+    """
+    check_controller_name(name)
+    key = name.strip().lower()
+    if key in GAIT_PRESETS and "/" not in name:
+        return ControllerSpec(key, "gait", SCRIPTED_ENV_ID)
+    from envs.policies.loading import PolicyLoadError, policy_env
+    from envs.registry import command_range
+
+    path = resolve_policy(name)
+    if not Path(path).exists():
+        raise PolicyLoadError(f"no run folder or model at {path!r}")
+    env_id, env_kwargs = policy_env(path)
+    try:
+        low_high = command_range(env_id, env_kwargs)
+    except (ValueError, TypeError) as exc:
+        raise PolicyLoadError(f"the policy's env {env_id!r} with {env_kwargs} is not usable: {exc}") from None
+    return ControllerSpec(name, "policy", env_id, env_kwargs, low_high, path)
+
+
+def make_controller(name: str, env: gym.Env) -> Controller:
+    """Build the controller called ``name`` for an env made elsewhere (see :meth:`ControllerSpec.make`)."""
+    return resolve_controller(name).make(env)
+

@@ -1,0 +1,89 @@
+"""Which parts make each env id: one table of tasks, one of action maps, one line per id.
+
+Adding a task or an action space is one class (see :class:`envs.tasks.common.Task`,
+:class:`envs.actions.ActionMap`) plus one line here; ``docs/extending.md`` walks through an example. The parts of an
+id are keyword arguments of its registration (``task=...``, ``action=...``), so ``env.spec`` records them and
+``gymnasium.make`` can swap one (``gym.make("quadgait/LaikagoWalk-v0", action="cpg")``).
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import gymnasium as gym
+import numpy as np
+
+from envs.actions import CPG, JointTargets, TrotResidual
+from envs.tasks.gait import GaitTask
+from envs.tasks.velocity import VelocityTask
+from envs.tasks.walk import WalkTask
+
+TASKS: Mapping[str, type] = MappingProxyType({"walk": WalkTask, "velocity": VelocityTask, "gait": GaitTask})
+ACTIONS: Mapping[str, type] = MappingProxyType({"joint_targets": JointTargets, "trot_residual": TrotResidual,
+                                                "cpg": CPG})
+
+# The gait-prior ids default to a faster target than the plain walk, with a wider speed-tracking kernel and more
+# weight on it, so the policy is pulled towards speeds the trot cannot reach.
+_FAST = {"target_speed_mps": 1.0, "tracking_sigma_mps": 0.5, "reward_weights": {"tracking": 2.0}}
+
+#: env id -> registration keyword arguments: the parts, then settings that differ from the parts' defaults.
+ENVS: Mapping[str, Mapping[str, Any]] = MappingProxyType({
+    "quadgait/LaikagoWalk-v0": {"task": "walk", "action": "joint_targets"},
+    "quadgait/LaikagoTrotResidual-v0": {"task": "walk", "action": "trot_residual", **_FAST},
+    "quadgait/LaikagoCPG-v0": {"task": "walk", "action": "cpg", **_FAST},
+    "quadgait/LaikagoVelocity-v1": {"task": "velocity", "action": "joint_targets"},
+    "quadgait/LaikagoGait-v1": {"task": "gait", "action": "joint_targets"},
+})
+ENTRY_POINT = "envs.env:QuadrupedEnv"
+#: Default episode length of every id, control steps (20 s at the default 50 Hz); ``gymnasium.make(...,
+#: max_episode_steps=N)`` changes it, and ``env.spec.max_episode_steps`` always says what the env does.
+MAX_EPISODE_STEPS = 1000
+
+
+def register_all() -> None:
+    for env_id, kwargs in ENVS.items():
+        if env_id not in gym.registry:
+            gym.register(id=env_id, entry_point=ENTRY_POINT, kwargs=dict(kwargs),
+                         max_episode_steps=MAX_EPISODE_STEPS)
+
+
+def episode_steps(seconds: float, env_kwargs: Mapping[str, Any] | None = None) -> int:
+    """Control steps in ``seconds`` at the control rate ``env_kwargs`` set (``max_episode_steps`` of that length)."""
+    from envs.config import EnvSettings
+
+    control_hz = float((env_kwargs or {}).get("control_hz", EnvSettings.control_hz))
+    return max(1, int(round(seconds * control_hz)))
+
+
+def lookup(table: Mapping[str, type], name: Any, kind: str) -> type:
+    if not isinstance(name, str) or name not in table:
+        raise ValueError(f"unknown {kind} {name!r}; valid: {', '.join(table)}")
+    return table[name]
+
+
+def env_parts(env_id: str, env_kwargs: Mapping[str, Any] | None = None) -> tuple[type, type, dict[str, Any]]:
+    """(task class, action-map class, all keyword arguments) of ``env_id`` made with ``env_kwargs``.
+
+    Raises:
+        ValueError: ``env_id`` is not a quadgait id.
+    """
+    if env_id not in ENVS:
+        raise ValueError(f"{env_id!r} is not a quadgait env id; valid: {', '.join(ENVS)}")
+    kwargs = {**ENVS[env_id], **(env_kwargs or {})}
+    return lookup(TASKS, kwargs.get("task"), "task"), lookup(ACTIONS, kwargs.get("action"), "action"), kwargs
+
+
+def task_settings(env_id: str, env_kwargs: Mapping[str, Any] | None = None):
+    """The task class and its settings (validated) for ``env_id`` made with ``env_kwargs``."""
+    from envs.config import field_names
+
+    task_cls, _, kwargs = env_parts(env_id, env_kwargs)
+    names = set(field_names(task_cls.Settings))
+    return task_cls, task_cls.Settings(**{k: v for k, v in kwargs.items() if k in names})
+
+
+def command_range(env_id: str, env_kwargs: Mapping[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high) of the commands ``env_id`` gives with ``env_kwargs``: the range a policy trained there saw."""
+    task_cls, settings = task_settings(env_id, env_kwargs)
+    return task_cls.command_range(settings)

@@ -1,0 +1,194 @@
+"""The bodies of the ``quadgait`` sub-commands (the parser is in :mod:`train.cli`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from train.atomic import dumps, write_json
+from train.cli_types import CLIError
+
+
+def _walk(args: argparse.Namespace, gait: str, command: tuple[float, float, float], render_mode: str | None,
+          grabber=None):
+    """(rollout, summary) of a scripted gait holding ``command`` (the env's task holds it; see envs.rollout)."""
+    import envs  # noqa: F401
+    from envs.rollout import run_controller
+
+    episode = run_controller(gait, seconds=args.seconds, seed=args.seed, command=command,
+                             settings={"robot": args.robot, "terrain": getattr(args, "terrain", "flat")},
+                             render_mode=render_mode, on_step=grabber)
+    return episode.rollout, {"gait": gait, **episode.summary}
+
+
+def cmd_walk(args: argparse.Namespace) -> int:
+    from train.video import FrameGrabber, check_video_path
+
+    if args.gui and args.video:
+        raise CLIError("--gui and --video cannot be combined (the GUI renders on screen, the video offscreen)")
+    if args.video:
+        check_video_path(args.video)
+    command = (args.speed, args.lateral_speed, args.yaw_rate)
+    grabber = FrameGrabber(every=2) if args.video else None
+    render_mode = "human" if args.gui else ("rgb_array" if args.video else None)
+    rollout, summary = _walk(args, args.gait, command, render_mode, grabber)
+    summary["terrain"] = args.terrain
+    if grabber is not None:
+        grabber.write(args.video, grabber.fps(1.0 / rollout.dt_s))
+        summary["video"] = str(args.video)
+    if args.json:
+        print(dumps(summary, indent=None))
+    else:
+        print(f"{args.gait} on {args.robot}: {summary['duration_s']:.1f} s, distance {summary['distance_m']:.2f} m, "
+              f"mean forward speed {summary['mean_speed_mps']:.3f} m/s (command {args.speed:.2f}), "
+              f"heading drift {summary['heading_drift_deg']:.1f} deg, fell: {'yes' if rollout.fell else 'no'}, "
+              f"gait measured: {summary['metrics']['gait']}")
+        if args.video:
+            print(f"video: {args.video}")
+    return 1 if rollout.fell else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from train.plots import footfall_diagram
+    from train.video import FrameGrabber
+
+    out = Path(args.out)
+    grabber = FrameGrabber(every=2)
+    print(f"quadgait demo: {args.gait} at 0.5 m/s for {args.seconds:.0f} s on {args.robot} (rendering video) ...",
+          flush=True)
+    rollout, summary = _walk(args, args.gait, (0.5, 0.0, 0.0), "rgb_array", grabber)
+    video = grabber.write(out / f"{args.gait}.mp4", grabber.fps(1.0 / rollout.dt_s))
+    diagram = footfall_diagram([(f"{args.gait} (measured contacts)", rollout)], out / f"{args.gait}_footfall.png")
+    write_json(out / "summary.json", summary)
+    print(f"distance {summary['distance_m']:.2f} m, mean forward speed {summary['mean_speed_mps']:.3f} m/s, "
+          f"heading drift {summary['heading_drift_deg']:.1f} deg, fell: {'yes' if rollout.fell else 'no'}, "
+          f"measured gait: {summary['metrics']['gait']}, duty factor {summary['metrics']['duty_factor_mean']:.2f}")
+    print(f"wrote {video}, {diagram} and {out / 'summary.json'}")
+    return 1 if rollout.fell else 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    import shlex
+    import time
+
+    from envs.robots import DEFAULT_ROBOT, get_robot
+    from train.bench import report, runner
+    from train.bench.scenarios import DEFAULT_SUITE, get_scenario
+    from envs.controllers import builtin_controller_names, check_controller_name
+
+    controllers = list(dict.fromkeys(args.controller or builtin_controller_names()))
+    for name in controllers:
+        check_controller_name(name)
+    scenarios = [get_scenario(n) for n in dict.fromkeys(args.scenario or DEFAULT_SUITE)]
+    if args.terrain is not None:
+        import dataclasses
+
+        scenarios = [dataclasses.replace(s, name=f"{s.name}@{args.terrain}",
+                                         env_settings={**s.env_settings, "terrain": args.terrain})
+                     for s in scenarios]
+    robot = get_robot(args.robot or DEFAULT_ROBOT).name
+    if not 1 <= args.episodes <= 1000:
+        raise CLIError(f"--episodes must be in [1, 1000], got {args.episodes}")
+    if args.workers < 1:
+        raise CLIError(f"--workers must be at least 1, got {args.workers}")
+    if args.ray and args.workers > 1:
+        raise CLIError("--ray and --workers cannot be combined")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--out {str(out)!r} exists and is not a folder")
+    rollout_dir = str(out / "rollouts") if args.save_rollouts else None
+    cells = runner.make_cells(controllers, scenarios, args.episodes, robot, rollout_dir,
+                              outside_range=args.outside_range == "run")
+
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(cells), unit="episode", desc="bench", disable=args.no_progress, file=sys.stderr)
+
+    def progress(record: dict) -> None:
+        bar.set_postfix_str(f"{record['controller']} / {record['scenario']}", refresh=False)
+        bar.update(1)
+
+    start = time.perf_counter()
+    try:
+        if args.ray:
+            records, executor = runner.run_ray(cells, args.ray, progress), f"ray ({args.ray})"
+        elif args.workers > 1:
+            records, executor = runner.run_local(cells, args.workers, progress), f"{args.workers} local workers"
+        else:
+            records, executor = runner.run_serial(cells, progress), "serial"
+    finally:
+        bar.close()
+    wall = time.perf_counter() - start
+    command_line = "quadgait " + " ".join(shlex.quote(a) for a in (sys.argv[1:] if args.argv is None else args.argv))
+    results = report.build_results(records, controllers, scenarios, episodes=args.episodes, robot=robot,
+                                   command_line=command_line, executor=executor, wall_clock_s=wall)
+    written = report.write_report(out, results, records)
+    failed = len(results["failures"])
+    if args.json:
+        print(dumps({"suite_version": results["suite_version"], "summary": results["summary"],
+                     "failures": [{k: f[k] for k in ("controller", "scenario", "episode", "error")}
+                                  for f in results["failures"]]}, indent=None))
+    else:
+        print(report.markdown_table(results))
+        print(f"{len(cells)} episodes in {wall:.1f} s ({executor}); {failed} failed; wrote "
+              + ", ".join(str(p) for p in written))
+    return 1 if failed else 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    import shlex
+    import time
+
+    from train.training import train
+
+    if args.out is None and args.resume is None:
+        raise CLIError("give a run folder with --out RUN_DIR (or continue one with --resume RUN_DIR)")
+    argv = sys.argv[1:] if args.argv is None else args.argv
+    start = time.perf_counter()
+    out = train(args.env, args.algo, args.timesteps, args.envs, args.seed, args.out,
+                hyperparams_path=args.hyperparams, resume=args.resume, progress=not args.no_progress,
+                command="quadgait " + shlex.join(argv))
+    from train.callbacks import read_eval_csv
+
+    rows = read_eval_csv(out / "eval.csv")
+    last = (f"; last evaluation at step {rows[-1]['step']}: {rows[-1]['mean_speed_mps']:.3f} m/s, "
+            f"{'fell' if rows[-1]['fell'] else 'stayed up'}") if rows else ""
+    print(f"trained for {time.perf_counter() - start:.0f} s into {out}{last}")
+    print(f"next: quadgait eval {out}   |   tensorboard --logdir {out / 'tb'}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from train.evaluate import evaluate
+
+    summary = evaluate(args.policy, args.seconds, args.seed, video=args.video, terrain=args.terrain,
+                       command=args.command)
+    if args.json:
+        print(dumps(summary, indent=None))
+    else:
+        c = summary["command"]
+        command = ("varies" if summary["command_varies"] else
+                   f"{c['vx_mps']:.2f} m/s, {c['vy_mps']:.2f} m/s, {c['yaw_rate_radps']:.2f} rad/s")
+        flag = "" if summary["command_in_training_range"] else \
+            f" [outside the policy's training range: {summary['command_range']}]"
+        print(f"{args.policy} in {summary['env_id']} on {summary['robot']}: {summary['duration_s']:.1f} s, "
+              f"distance {summary['distance_m']:.2f} m, mean forward speed {summary['mean_speed_mps']:.3f} m/s "
+              f"(command {command}{flag}), heading drift {summary['heading_drift_deg']:.1f} deg, "
+              f"fell: {'yes' if summary['fell'] else 'no'}, gait measured: {summary['metrics']['gait']}")
+        if args.video:
+            print(f"video: {summary['video']}")
+    return 1 if summary["fell"] else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from envs.controllers import resolve_policy
+    from train.export import export_onnx
+
+    info = export_onnx(resolve_policy(args.policy), args.onnx)
+    print(f"wrote {info['path']}: input 'observation' float32 [batch, {info['obs_dim']}] (raw"
+          f"{', normalisation folded in' if info['normalized'] else ''}), output 'action' [batch, {info['act_dim']}]; "
+          f"max |onnx - stable-baselines3| = {info['max_abs_error']:.1e} on {info['checked']} observations")
+    return 0
+
+
