@@ -201,6 +201,21 @@ def check_interval(obj: Any, name: str, low: float, high: float) -> None:
 
 def frozen_weights(obj: Any, name: str = "reward_weights") -> None:
     """Validate the shape of reward-weight overrides (names are checked by the task) and freeze them."""
-    from envs.tasks.common import check_reward_overrides
-
     object.__setattr__(obj, name, MappingProxyType(check_reward_overrides(getattr(obj, name))))
+
+
+def check_reward_overrides(weights: Mapping[str, float] | None) -> dict[str, float]:
+    """Validate the shape of user overrides (a mapping of names to finite numbers); names are checked by the task.
+
+    Weights are bounded to |w| <= 1e6 so that no product of a weight and a bounded term overflows.
+    """
+    if weights is None:
+        return {}
+    if not isinstance(weights, Mapping):
+        raise ValueError(f"reward_weights must be a mapping of term -> weight, got {type(weights).__name__}")
+    out = {}
+    for name, value in weights.items():
+        if not is_number(value) or abs(float(value)) > 1e6:
+            raise ValueError(f"reward weight {name!r} must be a finite number with |w| <= 1e6, got {value!r}")
+        out[str(name)] = float(value)
+    return out

@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
+from envs.config import check_reward_overrides
 from envs.robots.description import RobotDescription
 from envs.state import RobotState
 
@@ -113,25 +114,6 @@ def check_command(value: Any, what: str = "options['command']") -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- reward weights
-def check_reward_overrides(weights: Mapping[str, float] | None) -> dict[str, float]:
-    """Validate the shape of user overrides (a mapping of names to finite numbers); names are checked by the task.
-
-    Weights are bounded to |w| <= 1e6 so that no product of a weight and a bounded term overflows.
-    """
-    from envs.config import is_number
-
-    if weights is None:
-        return {}
-    if not isinstance(weights, Mapping):
-        raise ValueError(f"reward_weights must be a mapping of term -> weight, got {type(weights).__name__}")
-    out = {}
-    for name, value in weights.items():
-        if not is_number(value) or abs(float(value)) > 1e6:
-            raise ValueError(f"reward weight {name!r} must be a finite number with |w| <= 1e6, got {value!r}")
-        out[str(name)] = float(value)
-    return out
-
-
 def resolve_reward_weights(weights: Mapping[str, float] | None,
                            defaults: Mapping[str, float]) -> Mapping[str, float]:
     """``defaults`` overridden by ``weights``. Raises ValueError on unknown names or non-finite values."""
