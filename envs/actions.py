@@ -23,7 +23,7 @@ import numpy as np
 
 from envs.config import check_choice, check_range
 from envs.gaits import get_gait
-from envs.gaits.controller import GaitController
+from envs.gaits.controller import CommandRateLimiter, GaitController
 from envs.robots import JOINT_LABELS, LEG_NAMES
 from envs.robots.description import RobotDescription
 from envs.sim import MOTOR_CONTROL_MODES, Simulation
@@ -107,6 +107,10 @@ class _GaitPrior(ActionMap):
         # action_scale only converts targets to actions, which the priors never do.
         self.gait = GaitController(robot, get_gait("trot"), action_scale=1.0, ramp_s=self.RAMP_S)
         self._offsets = np.array(self.gait.spec.phase_offsets)
+        self.limiter = CommandRateLimiter()
+
+    def reset(self) -> None:
+        self.limiter.reset()
 
     def observation_features(self) -> tuple[Feature, ...]:
         return (("leg_phase_sin", 4, 1.0), ("leg_phase_cos", 4, 1.0))
@@ -128,9 +132,10 @@ class TrotResidual(_GaitPrior):
 
     Action (14,) in [-1, 1]: ``a[:12]`` joint corrections, ``RESIDUAL_SCALE_RAD`` rad each, added to the trot's
     joint targets; ``a[12]`` modulates the stride frequency ``f = f_trot · (1 + FREQUENCY_RANGE · a[12])``;
-    ``a[13]`` modulates the step length through the forward speed given to the foot trajectory generator,
-    ``vx_gait = vx_command · (1 + a[13])`` (the lateral and yaw-rate commands pass through). With a zero action the
-    env runs the scripted trot (without its heading feedback).
+    ``a[13]`` modulates the step length through the planar speed given to the foot trajectory generator,
+    ``(vx, vy)_gait = (vx, vy)_command · (1 + a[13])`` (the yaw-rate command passes through). With a zero action
+    the env runs the scripted trot following the task's command (rate-limited, see
+    :class:`~envs.gaits.controller.CommandRateLimiter`; without the scripted trot's heading feedback).
     """
 
     RESIDUAL_SCALE_RAD = 0.2
@@ -138,6 +143,7 @@ class TrotResidual(_GaitPrior):
     labels = (*JOINT_LABELS, "stride_frequency", "step_length")
 
     def reset(self) -> None:
+        super().reset()
         self._phase = 0.0
 
     def leg_phases(self) -> np.ndarray:
@@ -146,7 +152,8 @@ class TrotResidual(_GaitPrior):
     def apply(self, sim, action, state, command) -> None:
         a = action
         frequency = self.gait.spec.stride_frequency_hz * (1.0 + self.FREQUENCY_RANGE * a[12])
-        gait_command = np.array([command[0] * (1.0 + a[13]), command[1], command[2]])
+        command = self.limiter(command, self.control_dt_s)
+        gait_command = np.array([command[0] * (1.0 + a[13]), command[1] * (1.0 + a[13]), command[2]])
         targets = self.gait.targets_for_phases(self.leg_phases(), gait_command, self._roll_pitch(state),
                                                self.gait.ramp(sim.time_s))
         targets = targets + self.RESIDUAL_SCALE_RAD * a[:12]
@@ -175,6 +182,7 @@ class CPG(_GaitPrior):
         return (*super().observation_features(), ("oscillator_amplitude", 4, 1.0))
 
     def reset(self) -> None:
+        super().reset()
         self._theta = 2 * np.pi * self._offsets.copy()
         self._r = np.zeros(4)
         self._r_dot = np.zeros(4)
@@ -189,7 +197,8 @@ class CPG(_GaitPrior):
         frequency = self.F_MIN_HZ + (action[:4] + 1.0) / 2.0 * (self.F_MAX_HZ - self.F_MIN_HZ)
         mu = (action[4:] + 1.0) / 2.0
         self._integrate(frequency, mu, self.control_dt_s)
-        targets = self.gait.targets_for_phases(self.leg_phases(), 2.0 * np.asarray(command, dtype=float),
+        command = self.limiter(command, self.control_dt_s)
+        targets = self.gait.targets_for_phases(self.leg_phases(), 2.0 * command,
                                                self._roll_pitch(state), self.gait.ramp(sim.time_s),
                                                stride_scale=np.clip(self._r, 0.0, 1.5))
         sim.step_position(targets, self.substeps)

@@ -184,6 +184,11 @@ class QuadrupedEnv(gym.Env):
         return self.task.command.copy()
 
     @property
+    def viewer(self) -> Viewer | None:
+        """The GUI window of ``render_mode="human"`` (None until the first render)."""
+        return self._viewer
+
+    @property
     def reward_weights(self) -> Mapping[str, float]:
         return self.task.reward_weights
 

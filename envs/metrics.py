@@ -38,7 +38,7 @@ __all__ = [
     "action_smoothness", "circular_distance_cycles", "circular_mean_cycles", "classify_gait",
     "classify_offsets", "cost_of_transport", "debounce_contacts", "distance_m", "duration_s", "duty_factors",
     "foot_slip_mps", "footfall_segments", "forward_distance_m", "froude_number",
-    "heading_change_deg", "heading_drift_deg", "mean_forward_speed_mps", "mean_yaw_rate_radps", "mechanical_energy_j", "phase_offsets",
+    "heading_change_deg", "heading_drift_deg", "commanded_path_world", "path_error_m", "mean_forward_speed_mps", "mean_yaw_rate_radps", "mechanical_energy_j", "phase_offsets",
     "pitch_rms_rad", "roll_rms_rad", "stride_frequency_hz", "stride_length_m",
     "stride_period_s", "summarize", "swing_clearance_m", "time_to_fall_s", "touchdown_times",
     "tracking_error_xy_mps", "tracking_error_yaw_radps",
@@ -326,6 +326,33 @@ def mean_yaw_rate_radps(rollout: Rollout) -> float:
     return float(np.mean(rollout.base_ang_vel_body[:, 2]))
 
 
+def commanded_path_world(rollout: Rollout) -> np.ndarray:
+    """The path the commands describe, (T, 2) m: the command's (vx, vy) in the heading frame and its yaw rate,
+    integrated from the first recorded pose (position and heading). Commands in heading mode integrate too."""
+    yaw = rollout.base_rpy[0, 2] + np.concatenate([[0.0], np.cumsum(rollout.command[:-1, 2]) * rollout.dt_s])
+    c, s = np.cos(yaw), np.sin(yaw)
+    vx, vy = rollout.command[:, 0], rollout.command[:, 1]
+    step = np.column_stack([c * vx - s * vy, s * vx + c * vy]) * rollout.dt_s
+    start = rollout.base_position_world[0, :2]
+    return start + np.concatenate([np.zeros((1, 2)), np.cumsum(step[:-1], axis=0)])
+
+
+def path_error_m(rollout: Rollout) -> float:
+    """Mean distance (m) from the base's ground position to the nearest point of :func:`commanded_path_world`
+    (a path-following error: lagging behind along the path costs nothing, leaving it does)."""
+    path = commanded_path_world(rollout)
+    a, b = path[:-1], path[1:]
+    if len(path) < 2:
+        return float(np.linalg.norm(rollout.base_position_world[0, :2] - path[0]))
+    seg = b - a
+    length2 = np.maximum((seg**2).sum(axis=1), 1e-12)
+    errors = np.empty(rollout.num_steps)
+    for k, p in enumerate(rollout.base_position_world[:, :2]):
+        t = np.clip(((p - a) * seg).sum(axis=1) / length2, 0.0, 1.0)
+        errors[k] = np.sqrt((((a + t[:, None] * seg) - p) ** 2).sum(axis=1).min())
+    return float(errors.mean())
+
+
 def summarize(rollout: Rollout, gait_window_start_s: float = 0.0,
               contact_debounce_s: float = 0.05) -> dict[str, float | str | bool | list[float]]:
     """All metrics in one dict of plain Python values (JSON-friendly, NaN where undefined).
@@ -354,6 +381,7 @@ def summarize(rollout: Rollout, gait_window_start_s: float = 0.0,
         "forward_distance_m": forward_distance_m(rollout),
         "tracking_error_xy_mps": tracking_error_xy_mps(rollout),
         "tracking_error_yaw_radps": tracking_error_yaw_radps(rollout),
+        "path_error_m": path_error_m(rollout),
         "mechanical_energy_j": mechanical_energy_j(rollout),
         "cost_of_transport": cost_of_transport(rollout),
         "froude_number": froude_number(rollout),

@@ -34,6 +34,10 @@ ENVS: Mapping[str, Mapping[str, Any]] = MappingProxyType({
     "quadgait/LaikagoCPG-v0": {"task": "walk", "action": "cpg", **_FAST},
     "quadgait/LaikagoVelocity-v1": {"task": "velocity", "action": "joint_targets"},
     "quadgait/LaikagoGait-v1": {"task": "gait", "action": "joint_targets"},
+    # The steerable dog: velocity and heading commands over the trot prior (which now follows the command too).
+    "quadgait/LaikagoSteer-v0": {"task": "velocity", "action": "trot_residual", "vx_range_mps": (-0.5, 1.0),
+                                 "vy_range_mps": (-0.4, 0.4), "yaw_rate_range_radps": (-0.8, 0.8),
+                                 "standing_probability": 0.1, "heading_probability": 0.5},
 })
 ENTRY_POINT = "envs.env:QuadrupedEnv"
 #: Default episode length of every id, control steps (20 s at the default 50 Hz); ``gymnasium.make(...,

@@ -110,7 +110,7 @@ def summarize_episode(rollout: Rollout, *, controller: str, env_id: str, robot: 
 
 
 def run_controller(controller: Any, *, seconds: float, seed: int | None = 0, command: Any = None,
-                   options: Mapping[str, Any] | None = None, settings: Mapping[str, Any] | None = None,
+                   heading_rad: float | None = None, options: Mapping[str, Any] | None = None, settings: Mapping[str, Any] | None = None,
                    env: gym.Env | None = None, render_mode: str | None = None,
                    on_step: Callable[[gym.Env, int], Any] | None = None) -> Episode:
     """Run one episode of ``controller`` and summarise it.
@@ -122,6 +122,7 @@ def run_controller(controller: Any, *, seconds: float, seed: int | None = 0, com
         seed: reset seed.
         command: (vx, vy, yaw rate) for the task to hold all episode (through the task's ``impose_command``);
             None leaves the command to the task (its setting, its schedule or its seeded draws).
+        heading_rad: with ``command`` (yaw rate 0), the heading to hold (tasks with a heading mode).
         options: further reset options (e.g. ``{"command_schedule": ...}``).
         settings: env settings on top of the controller's own (conditions: terrain, robot, pushes, ...).
         env: run in this env instead of making one (``settings``, ``command`` and ``render_mode`` must then be
@@ -132,7 +133,7 @@ def run_controller(controller: Any, *, seconds: float, seed: int | None = 0, com
     from envs.registry import env_parts, episode_steps
 
     if env is not None:
-        if settings or command is not None or render_mode is not None:
+        if settings or command is not None or heading_rad is not None or render_mode is not None:
             raise ValueError("with env=..., the env's own settings, command and render mode are used")
         base = env.unwrapped
         name = getattr(controller, "name", type(controller).__name__)
@@ -145,7 +146,7 @@ def run_controller(controller: Any, *, seconds: float, seed: int | None = 0, com
     reset_options = dict(options or {})
     if command is not None:
         task_cls, _, _ = env_parts(spec.env_id, env_kwargs)
-        more_settings, more_options = task_cls.impose_command(np.asarray(command, dtype=float))
+        more_settings, more_options = task_cls.impose_command(np.asarray(command, dtype=float), heading_rad)
         env_kwargs.update(more_settings)
         reset_options.update(more_options)
     env = gym.make(spec.env_id, render_mode=render_mode, max_episode_steps=episode_steps(seconds, env_kwargs),

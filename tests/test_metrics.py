@@ -451,3 +451,26 @@ def test_debounce_removes_landing_bounces_but_keeps_real_steps():
     blip = contacts.copy()
     blip[touchdown[0] - 5, 1] = True  # a single-sample touch in mid-swing
     np.testing.assert_array_equal(debounce_contacts(blip, t, 0.05), contacts)
+
+
+def test_path_error_is_zero_on_the_commanded_path_and_the_offset_beside_it():
+    import dataclasses
+
+    t = np.arange(1, 201) * 0.05
+    yaw = 0.5 * (t - 0.05)
+    radius = 0.4 / 0.5
+    x, y = radius * np.sin(yaw), radius * (1 - np.cos(yaw))  # a left circle at 0.4 m/s, 0.5 rad/s from the origin
+    base = make_rollout(len(t))
+    on_path = dataclasses.replace(base, time_s=t, dt_s=0.05,
+                                  base_position_world=np.column_stack([x, y, np.full_like(x, 0.45)]),
+                                  base_rpy=np.column_stack([np.zeros_like(t), np.zeros_like(t), yaw]),
+                                  command=np.tile([0.4, 0.0, 0.5], (len(t), 1)))
+    assert metrics.path_error_m(on_path) < 0.01
+    # the robot's circle 0.1 m to the right of the commanded one (it starts on the path): 0 to 0.1 m away
+    offset = np.where(np.arange(len(t))[:, None] > 0, [0.0, -0.1, 0.0], 0.0)
+    shifted = dataclasses.replace(on_path, base_position_world=on_path.base_position_world + offset)
+    assert 0.05 < metrics.path_error_m(shifted) < 0.1
+    # lagging behind along the path costs nothing
+    late = dataclasses.replace(on_path,
+                               base_position_world=on_path.base_position_world[np.maximum(0, np.arange(len(t)) - 20)])
+    assert metrics.path_error_m(late) < 0.01

@@ -20,7 +20,8 @@ from stable_baselines3.common.callbacks import BaseCallback
 
 from train.atomic import write_text
 
-EVAL_COLUMNS = ("step", "wall_clock_s", "mean_speed_mps", "fell", "distance_m")
+EVAL_COLUMNS = ("step", "wall_clock_s", "mean_speed_mps", "fell", "distance_m", "tracking_error_xy_mps",
+                "tracking_error_yaw_radps")
 
 
 class WallClock:
@@ -113,13 +114,16 @@ class Evaluator:
 
     ``eval.csv`` columns: ``step`` (env steps trained), ``wall_clock_s`` (training time so far, s, including earlier
     sessions of a resumed run), ``mean_speed_mps`` (mean body-frame forward speed, m/s, averaged over episodes),
-    ``fell`` (episodes that ended in a fall), ``distance_m`` (mean base displacement in the ground plane, m).
-    Episode ``i`` of every evaluation resets with seed ``seed + i``, so successive rows compare like with like.
+    ``fell`` (episodes that ended in a fall), ``distance_m`` (mean base displacement in the ground plane, m),
+    ``tracking_error_xy_mps`` and ``tracking_error_yaw_radps`` (mean over episodes of the metrics of the same name,
+    scored against the env's command). Episode ``i`` of every evaluation resets with seed ``seed + i`` and
+    ``options`` (e.g. a fixed command schedule), so successive rows compare like with like.
     """
 
     def __init__(self, env: gym.Env, csv_path: Path, seconds: float, episodes: int, seed: int, clock: WallClock,
-                 rows: list[dict] | None = None) -> None:
+                 rows: list[dict] | None = None, options: dict | None = None) -> None:
         self.env, self.csv_path, self.seconds, self.episodes, self.seed = env, csv_path, seconds, episodes, seed
+        self.options = dict(options or {})
         self.clock = clock
         self.rows = list(rows or [])
         self.model = None
@@ -131,25 +135,32 @@ class Evaluator:
 
         normalize = self.vec_normalize.normalize_obs if self.vec_normalize is not None else None
         controller = PolicyUnderTraining(self.model, normalize)
-        speeds, distances, falls = [], [], 0
+        speeds, distances, falls, xy, yaw = [], [], 0, [], []
         for episode in range(self.episodes):
-            # The env's task chooses the command (seeded), exactly as in training.
-            summary = run_controller(controller, env=self.env, seconds=self.seconds, seed=self.seed + episode).summary
+            # The env's task chooses the command (seeded, or from the evaluation options).
+            summary = run_controller(controller, env=self.env, seconds=self.seconds, seed=self.seed + episode,
+                                     options=self.options).summary
             speeds.append(summary["mean_speed_mps"])
             distances.append(summary["distance_m"])
             falls += int(summary["fell"])
+            xy.append(summary["metrics"]["tracking_error_xy_mps"])
+            yaw.append(summary["metrics"]["tracking_error_yaw_radps"])
         row = {"step": int(step), "wall_clock_s": round(self.clock.elapsed_s(), 3),
-               "mean_speed_mps": float(np.mean(speeds)), "fell": falls, "distance_m": float(np.mean(distances))}
+               "mean_speed_mps": float(np.mean(speeds)), "fell": falls, "distance_m": float(np.mean(distances)),
+               "tracking_error_xy_mps": float(np.mean(xy)), "tracking_error_yaw_radps": float(np.mean(yaw))}
         self.rows.append(row)
         write_eval_csv(self.csv_path, self.rows)
         logger = self.model.logger
         logger.record("eval/mean_speed_mps", row["mean_speed_mps"])
         logger.record("eval/distance_m", row["distance_m"])
         logger.record("eval/falls", falls)
+        logger.record("eval/tracking_error_xy_mps", row["tracking_error_xy_mps"])
+        logger.record("eval/tracking_error_yaw_radps", row["tracking_error_yaw_radps"])
         logger.record("eval/wall_clock_s", row["wall_clock_s"])
         logger.dump(step)
         if self.progress is not None:
-            self.progress.set_postfix(f"eval {row['mean_speed_mps']:.2f} m/s{' FELL' if falls else ''}")
+            self.progress.set_postfix(f"eval {row['mean_speed_mps']:.2f} m/s, xy err {row['tracking_error_xy_mps']:.2f}"
+                                      f"{' FELL' if falls else ''}")
 
 
 def write_eval_csv(path: Path, rows: list[dict]) -> None:
@@ -172,7 +183,10 @@ def read_eval_csv(path: Path, up_to_step: int | None = None) -> list[dict]:
             try:
                 row = {"step": int(raw["step"]), "wall_clock_s": float(raw["wall_clock_s"]),
                        "mean_speed_mps": float(raw["mean_speed_mps"]), "fell": int(raw["fell"]),
-                       "distance_m": float(raw["distance_m"])}
+                       "distance_m": float(raw["distance_m"]),
+                       # eval.csv files written before these columns existed have none
+                       "tracking_error_xy_mps": float(raw.get("tracking_error_xy_mps") or "nan"),
+                       "tracking_error_yaw_radps": float(raw.get("tracking_error_yaw_radps") or "nan")}
             except (KeyError, TypeError, ValueError):
                 continue
             if up_to_step is None or row["step"] <= up_to_step:

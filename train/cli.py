@@ -13,6 +13,7 @@ from typing import Sequence
 
 from train.cli_types import CLIError, command, count, finite, terrain
 from train.commands import cmd_bench, cmd_demo, cmd_eval, cmd_export, cmd_train, cmd_walk
+from train.play import cmd_play
 
 
 def _add_rollout_args(p: argparse.ArgumentParser, default_seconds: float) -> None:
@@ -93,6 +94,19 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--command", type=command, default=None, metavar="VX,VY,YAW_RATE",
                     help="have the env's task hold this command (m/s, m/s, rad/s); default: the task's own")
     ev.set_defaults(func=cmd_eval)
+
+    play = sub.add_parser("play", help="drive a controller from the keyboard (PyBullet window), or follow a course")
+    play.add_argument("controller", metavar="NAME_OR_PATH", help="pretrained name, run folder, model or gait name")
+    play.add_argument("--gui", action="store_true", help="open the window and drive live (the default without "
+                      "--course; needs a display)")
+    play.add_argument("--course", default=None, metavar="NAME", help="follow a scripted course headless "
+                      "(e.g. figure-eight) and report the path error")
+    play.add_argument("--video", metavar="FILE.mp4", help="with --course: write a follow-camera video")
+    play.add_argument("--seconds", type=finite(float, 0.1, 3600), default=None,
+                      help="with --course: episode length, s (default: the course's)")
+    play.add_argument("--seed", type=int, default=0, help="reset seed")
+    play.add_argument("--json", action="store_true", help="with --course: print one JSON object")
+    play.set_defaults(func=cmd_play)
 
     export = sub.add_parser("export", help="write a run's deterministic policy as ONNX (normalisation folded in)")
     export.add_argument("policy", metavar="RUN_DIR", help="run folder, model .zip or checkpoint")

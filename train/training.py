@@ -255,9 +255,11 @@ def train(env_id: str | None, algo: str | None, timesteps: int, n_envs: int | No
         rows = read_eval_csv(resume_dir / EVAL_FILE, up_to_step=start_step) if resume_dir is not None else []
         write_eval_csv(out / EVAL_FILE, rows)
         clock = WallClock(getattr(model, "quadgait_wall_clock_s", 0.0) if ckpt is not None else 0.0)
-        eval_env = gym.make(env_id, max_episode_steps=episode_steps(hp["eval_seconds"], hp["env_kwargs"]),
-                            **hp["env_kwargs"])
-        evaluator = Evaluator(eval_env, out / EVAL_FILE, hp["eval_seconds"], hp["eval_episodes"], seed, clock, rows)
+        eval_kwargs = {**hp["env_kwargs"], **hp["eval_env_kwargs"]}
+        eval_env = gym.make(env_id, max_episode_steps=episode_steps(hp["eval_seconds"], eval_kwargs), **eval_kwargs)
+        eval_env.reset(seed=seed, options=hp["eval_options"] or None)  # bad evaluation options fail now, not later
+        evaluator = Evaluator(eval_env, out / EVAL_FILE, hp["eval_seconds"], hp["eval_episodes"], seed, clock, rows,
+                              options=hp["eval_options"])
         evaluator.model, evaluator.vec_normalize = model, vec_normalize
         bar = TqdmProgress(progress)
         evaluator.progress = bar

@@ -37,6 +37,32 @@ class Controller(Protocol):
         ...
 
 
+class CommandRateLimiter:
+    """Limits how fast a gait's command may change (a setpoint ramp, as a real controller has).
+
+    The foot trajectories are a function of the command, so a step in the command moves every stance foot's target
+    at once and the feet slip; limited to ``max_rate`` ((m/s)/s, (m/s)/s, (rad/s)/s) a switch from 0.5 m/s forward
+    to 0.3 m/s backward takes 0.8 s. The first command after :meth:`reset` passes unchanged, so a constant command
+    is never altered.
+    """
+
+    def __init__(self, max_rate: tuple[float, float, float] = (1.0, 1.0, 2.0)) -> None:
+        self.max_rate = np.asarray(max_rate, dtype=float)
+        self._value: np.ndarray | None = None
+
+    def reset(self) -> None:
+        self._value = None
+
+    def __call__(self, command: np.ndarray, dt_s: float) -> np.ndarray:
+        command = np.asarray(command, dtype=float)
+        if self._value is None:
+            self._value = command.copy()
+        else:
+            limit = self.max_rate * dt_s
+            self._value = self._value + np.clip(command - self._value, -limit, limit)
+        return self._value.copy()
+
+
 def joint_targets_to_action(robot: RobotDescription, targets: np.ndarray, action_scale: float) -> np.ndarray:
     """Joint position targets (controller angles, rad) -> ``LaikagoWalk-v0`` action (pd mode), clipped to [-1, 1]."""
     return np.clip((np.asarray(targets) - robot.standing_angles) / action_scale, -1.0, 1.0).astype(np.float32)
@@ -79,11 +105,13 @@ class GaitController:
         self.last_clamped = np.zeros(4, dtype=bool)
         self._heading_ref: float | None = None
         self._last_time_s = 0.0
+        self.limiter = CommandRateLimiter()
 
     def reset(self) -> None:
         self.last_clamped = np.zeros(4, dtype=bool)
         self._heading_ref = None
         self._last_time_s = 0.0
+        self.limiter.reset()
 
     def ramp(self, time_s: float) -> float:
         """Start-up factor in [0, 1]: grows linearly to 1 over ``ramp_s`` after reset."""
@@ -131,7 +159,8 @@ class GaitController:
 
     def act(self, observation: np.ndarray, state: RobotState, time_s: float, command: np.ndarray) -> np.ndarray:
         roll_pitch = (float(state.base_rpy[0]), float(state.base_rpy[1]))
-        return joint_targets_to_action(self.robot, self.joint_targets(time_s, self.steer(state, time_s, command),
+        smooth = self.limiter(command, max(0.0, time_s - self._last_time_s))
+        return joint_targets_to_action(self.robot, self.joint_targets(time_s, self.steer(state, time_s, smooth),
                                                                       roll_pitch), self.action_scale)
 
     def steer(self, state: RobotState, time_s: float, command: np.ndarray) -> np.ndarray:

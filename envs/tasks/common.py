@@ -74,8 +74,10 @@ class Task:
         return np.zeros(3), np.zeros(3)
 
     @classmethod
-    def impose_command(cls, command: np.ndarray) -> tuple[dict[str, Any], dict[str, Any]]:
+    def impose_command(cls, command: np.ndarray, heading_rad: float | None = None
+                       ) -> tuple[dict[str, Any], dict[str, Any]]:
         """How to make this task hold ``command`` for a whole episode: (env settings to set, reset options).
+        ``heading_rad`` (with a zero yaw rate): the heading to hold, where the task has a heading mode.
 
         Raises:
             ValueError: the task cannot express this command.

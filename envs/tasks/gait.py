@@ -18,7 +18,8 @@ from envs.gaits.kinematics import forward_kinematics
 from envs.gaits.spec import BODY_HEIGHT_RANGE_M, MAX_STRIDE_FREQUENCY_HZ
 from envs.state import RobotState
 from envs.tasks.common import COMMAND_LIMITS, Feature, Task
-from envs.tasks.velocity import (DEFAULT_GAIT_WEIGHTS, CommandGenerator, VelocityTask, VelocityTaskSettings,
+from envs.tasks.commands import CommandGenerator
+from envs.tasks.velocity import (DEFAULT_GAIT_WEIGHTS, FootAirTime, VelocityTask, VelocityTaskSettings,
                                  gait_contact_reward, velocity_terms)
 
 
@@ -33,6 +34,7 @@ class GaitTask(Task):
     def __init__(self, settings: VelocityTaskSettings, robot, control_dt_s: float) -> None:
         super().__init__(settings, robot, control_dt_s)
         self.commands = CommandGenerator(settings)
+        self.air_time = FootAirTime(control_dt_s)
         self.gait: GaitSpec = GAIT_PRESETS["trot"]
         self._clock = 0.0
         # A gait without a body height means "the robot's standing height" (hip above ground, m).
@@ -57,11 +59,18 @@ class GaitTask(Task):
         gait = options.get("gait")
         fixed = None if gait is None else (gait if isinstance(gait, GaitSpec) else get_gait(gait))
         self._clock = 0.0
+        self.air_time.reset()
         self.commands.reset(rng, options, state)
         self.gait = fixed or GAIT_PRESETS[self.GAIT_CHOICES[int(rng.integers(len(self.GAIT_CHOICES)))]]
 
+    def set_command(self, command: Any) -> None:
+        """Hold ``command`` (vx, vy, yaw rate) from the next step on: the task stays its owner (it is observed,
+        reported and scored like any other); ``quadgait play`` drives the robot with it."""
+        self.commands.hold(command)
+
     def update(self, rng: np.random.Generator, state: RobotState) -> None:
         self._clock = (self._clock + self.gait.stride_frequency_hz * self.control_dt_s) % 1.0
+        self.air_time.update(state.foot_contacts)
         self.commands.update(rng, state)
 
     def leg_phases(self) -> np.ndarray:
@@ -82,7 +91,7 @@ class GaitTask(Task):
         return np.concatenate([self.command, np.clip(params, -1, 1), np.sin(angle), np.cos(angle)])
 
     def reward_terms(self, state: RobotState, action: np.ndarray, last_action: np.ndarray) -> dict[str, float]:
-        terms = velocity_terms(state, self.command, action, last_action)
+        terms = velocity_terms(state, self.command, action, last_action, self.air_time.landed_air_time_s)
         terms["gait_contact"] = gait_contact_reward(self.desired_stance(), state.foot_contacts)
         return terms
 

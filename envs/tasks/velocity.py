@@ -8,22 +8,28 @@ every ``command_resample_s`` seconds. The command in effect is in the observatio
 yaw rate rad/s), in ``info["command"]`` and in the reward; when it changes at the end of a control step, that
 step's reward, observation and info already use the new one.
 
-Velocity tracking uses the exponential kernels common to legged-robot RL (legged_gym, MuJoCo Playground):
+Rewards follow the field's recipe (legged_gym, MuJoCo Playground): exponential tracking kernels that pay most of
+the reward, small regularisers, and a foot air-time term that pays for steps, so that standing still while a
+motion is commanded earns little (about a third of tracking's reward; the walk task's alive bonus made standing
+worth 60% of walking):
 
-=================  ===============================================  =====================================
-term               definition (per control step)                     note
-=================  ===============================================  =====================================
-lin_vel_tracking   exp(−‖v_xy − c_xy‖² / σ_v²), body frame            1 at perfect tracking, σ_v = 0.25 m/s
-ang_vel_tracking   exp(−(ω_z − c_yaw)² / σ_w²)                        σ_w = 0.25 rad/s
-lin_vel_z          −v_z²                                             no bouncing
-ang_vel_xy         −(ω_x² + ω_y²)                                    no rocking
-orientation        −(g_x² + g_y²)                                    stay level
-energy             −Σ|τ·q̇|                                           W
-action_rate        −‖a_t − a_{t−1}‖²
-alive              +1
-gait_contact       fraction of feet whose contact equals the         gait task only: 1 when the measured
-                   commanded gait's stance/swing (from its clock)    footfalls follow the commanded gait
-=================  ===============================================  =====================================
+=================  ===============================================  ========  ==================================
+term               definition (per control step)                     weight    note
+=================  ===============================================  ========  ==================================
+lin_vel_tracking   exp(−‖v_xy − c_xy‖² / σ_v²), body frame            2.0       σ_v = 0.35 m/s
+ang_vel_tracking   exp(−(ω_z − c_yaw)² / σ_w²)                        1.0       σ_w = 0.35 rad/s
+lin_vel_z          −v_z²                                             1.0       no bouncing
+ang_vel_xy         −(ω_x² + ω_y²)                                    0.05      no rocking
+orientation        −(g_x² + g_y²)                                    1.0       stay level
+energy             −Σ|τ·q̇|  (W)                                      0.0002
+action_rate        −‖a_t − a_{t−1}‖²                                 0.01      smooth actions
+feet_air_time      Σ_feet min(t_air, 0.25 s) at each touch-down (s)  1.0       only while ‖c‖ > 0.05; pays for
+                                                                               stepping, capped so that long
+                                                                               flights earn nothing more
+alive              +1                                                0.25
+gait_contact       fraction of feet whose contact equals the         0.5       gait task only
+                   commanded gait's stance/swing (from its clock)
+=================  ===============================================  ========  ==================================
 """
 
 from __future__ import annotations
@@ -36,20 +42,25 @@ import numpy as np
 
 from envs.config import check_interval, check_range, frozen_weights
 from envs.state import RobotState
-from envs.tasks.common import COMMAND_LIMITS, Feature, Task, check_command
+from envs.tasks.commands import CommandGenerator
+from envs.tasks.common import COMMAND_LIMITS, Feature, Task
 
-TRACKING_SIGMA_MPS = 0.25
-TRACKING_SIGMA_RADPS = 0.25
+TRACKING_SIGMA_MPS = 0.35
+TRACKING_SIGMA_RADPS = 0.35
+#: Air time credited per step, at most (s), and the command norm below which steps earn nothing.
+AIR_TIME_CAP_S = 0.25
+MOVING_COMMAND = 0.05
 
 DEFAULT_VELOCITY_WEIGHTS: Mapping[str, float] = MappingProxyType({
-    "lin_vel_tracking": 1.0,
-    "ang_vel_tracking": 0.5,
+    "lin_vel_tracking": 2.0,
+    "ang_vel_tracking": 1.0,
     "lin_vel_z": 1.0,
     "ang_vel_xy": 0.05,
     "orientation": 1.0,
     "energy": 0.0002,
-    "action_rate": 0.02,
-    "alive": 1.0,  # see envs.tasks.walk: a small alive bonus teaches PPO to fall early
+    "action_rate": 0.01,
+    "feet_air_time": 1.0,
+    "alive": 0.25,
 })
 DEFAULT_GAIT_WEIGHTS: Mapping[str, float] = MappingProxyType({**DEFAULT_VELOCITY_WEIGHTS, "gait_contact": 0.5})
 
@@ -66,8 +77,36 @@ def gait_contact_reward(desired_stance: np.ndarray, contacts: np.ndarray) -> flo
     return float(np.mean(np.asarray(desired_stance, bool) == np.asarray(contacts, bool)))
 
 
+class FootAirTime:
+    """Each foot's time off the ground; :meth:`update` returns the air time of the feet that just touched down."""
+
+    def __init__(self, dt_s: float) -> None:
+        self.dt_s = dt_s
+        self.reset()
+
+    def reset(self) -> None:
+        self.air_time_s = np.zeros(4)
+        self._was_in_contact = np.ones(4, dtype=bool)
+        self.landed_air_time_s = np.zeros(4)
+
+    def update(self, contacts: np.ndarray) -> np.ndarray:
+        contacts = np.asarray(contacts, dtype=bool)
+        touchdown = contacts & ~self._was_in_contact
+        self.landed_air_time_s = np.where(touchdown, self.air_time_s, 0.0)
+        self.air_time_s = np.where(contacts, 0.0, self.air_time_s + self.dt_s)
+        self._was_in_contact = contacts
+        return self.landed_air_time_s
+
+
+def air_time_reward(landed_air_time_s: np.ndarray, command: np.ndarray) -> float:
+    """Σ min(t_air, AIR_TIME_CAP_S) over the feet that touched down this step; 0 while the command is ~zero."""
+    if float(np.linalg.norm(command)) <= MOVING_COMMAND:
+        return 0.0
+    return float(np.minimum(landed_air_time_s, AIR_TIME_CAP_S).sum())
+
+
 def velocity_terms(state: RobotState, command: np.ndarray, action: np.ndarray,
-                   previous_action: np.ndarray) -> dict[str, float]:
+                   previous_action: np.ndarray, landed_air_time_s: np.ndarray | None = None) -> dict[str, float]:
     """Unweighted velocity-task terms (see the module table)."""
     v, w, g = state.base_lin_vel_body, state.base_ang_vel_body, state.projected_gravity_body
     return {
@@ -78,6 +117,7 @@ def velocity_terms(state: RobotState, command: np.ndarray, action: np.ndarray,
         "orientation": float(-(g[0] ** 2 + g[1] ** 2)),
         "energy": -state.mechanical_power_w,
         "action_rate": float(-np.sum((np.asarray(action) - np.asarray(previous_action)) ** 2)),
+        "feet_air_time": 0.0 if landed_air_time_s is None else air_time_reward(landed_air_time_s, command),
         "alive": 1.0,
     }
 
@@ -124,95 +164,6 @@ class VelocityTaskSettings:
         return np.array([self.vx_range_mps[1], self.vy_range_mps[1], self.yaw_rate_range_radps[1]])
 
 
-def wrap_angle(angle_rad: float) -> float:
-    """Angle wrapped to [-π, π), rad."""
-    return float((angle_rad + np.pi) % (2 * np.pi) - np.pi)
-
-
-class CommandGenerator:
-    """The command of a velocity-type task over an episode (see the module docstring for the modes)."""
-
-    RESET_OPTIONS = ("command", "heading_rad", "command_schedule")
-
-    def __init__(self, settings: VelocityTaskSettings) -> None:
-        self.settings = settings
-        self.command = np.zeros(3)
-        self.heading_rad: float | None = None
-        self._fixed: np.ndarray | None = None
-        self._schedule: np.ndarray | None = None
-        self._next_change_s = np.inf
-
-    def reset(self, rng: np.random.Generator, options: Mapping[str, Any], state: RobotState) -> None:
-        self._fixed = self._schedule = None
-        self.heading_rad = None
-        if "command_schedule" in options:
-            if "command" in options or "heading_rad" in options:
-                raise ValueError("options['command_schedule'] cannot be combined with 'command' or 'heading_rad'")
-            self._schedule = parse_schedule(options["command_schedule"])
-        elif "command" in options:
-            self._fixed = check_command(options["command"])
-        if "heading_rad" in options:
-            if self._fixed is None:
-                raise ValueError("options['heading_rad'] needs options['command'] (vx, vy, 0)")
-            if self._fixed[2] != 0.0:
-                raise ValueError("with options['heading_rad'] the yaw rate comes from the heading error: give "
-                                 "options['command'] as (vx, vy, 0)")
-            heading = options["heading_rad"]
-            from envs.config import is_number
-
-            if not is_number(heading):
-                raise ValueError(f"options['heading_rad'] must be a finite number (rad), got {heading!r}")
-            self.heading_rad = wrap_angle(float(heading))
-        self._change(rng, state)
-
-    def update(self, rng: np.random.Generator, state: RobotState) -> None:
-        if state.time_s + 1e-9 >= self._next_change_s:
-            self._change(rng, state)
-        elif self.heading_rad is not None:
-            self.command[2] = self._heading_yaw_rate(state)
-
-    def _change(self, rng: np.random.Generator, state: RobotState) -> None:
-        s = self.settings
-        if self._schedule is not None:
-            row = int(np.searchsorted(self._schedule[:, 0], state.time_s + 1e-9, side="right")) - 1
-            self.command = self._schedule[row, 1:].copy()
-            self._next_change_s = self._schedule[row + 1, 0] if row + 1 < len(self._schedule) else np.inf
-            return
-        if self._fixed is not None:
-            self.command = self._fixed.copy()
-            self._next_change_s = np.inf
-        else:
-            self.heading_rad = None
-            self.command = rng.uniform(s.command_low, s.command_high)
-            if s.standing_probability > 0 and rng.random() < s.standing_probability:
-                self.command = np.zeros(3)
-            elif s.heading_probability > 0 and rng.random() < s.heading_probability:
-                self.heading_rad = float(rng.uniform(-np.pi, np.pi))
-            self._next_change_s = state.time_s + s.command_resample_s
-        if self.heading_rad is not None:
-            self.command[2] = self._heading_yaw_rate(state)
-
-    def _heading_yaw_rate(self, state: RobotState) -> float:
-        lo, hi = self.settings.yaw_rate_range_radps
-        return float(np.clip(self.settings.heading_gain * wrap_angle(self.heading_rad - state.yaw_rad), lo, hi))
-
-
-def parse_schedule(value: Any) -> np.ndarray:
-    """Rows of (start_s, vx, vy, yaw_rate), starting at 0 s with strictly increasing start times."""
-    try:
-        rows = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        rows = None
-    if rows is None or rows.ndim != 2 or rows.shape[1] != 4 or len(rows) < 1 or not np.all(np.isfinite(rows)):
-        raise ValueError("options['command_schedule'] must be rows of (start_s, vx, vy, yaw_rate), got "
-                         f"{value!r}")
-    if rows[0, 0] != 0.0 or np.any(np.diff(rows[:, 0]) <= 0):
-        raise ValueError("options['command_schedule'] must start at 0 s with strictly increasing start times")
-    for row in rows:
-        check_command(row[1:], "a command_schedule row")
-    return rows
-
-
 class VelocityTask(Task):
     """Track the commanded (vx, vy, yaw rate). Observation: ``command`` (3: m/s, m/s, rad/s). Rewards: the table
     above (tracking kernels plus regularisers)."""
@@ -224,6 +175,7 @@ class VelocityTask(Task):
     def __init__(self, settings: VelocityTaskSettings, robot, control_dt_s: float) -> None:
         super().__init__(settings, robot, control_dt_s)
         self.commands = CommandGenerator(settings)
+        self.air_time = FootAirTime(control_dt_s)
 
     @property
     def command(self) -> np.ndarray:
@@ -241,8 +193,15 @@ class VelocityTask(Task):
 
     def reset(self, rng: np.random.Generator, options: Mapping[str, Any], state: RobotState) -> None:
         self.commands.reset(rng, options, state)
+        self.air_time.reset()
+
+    def set_command(self, command: Any) -> None:
+        """Hold ``command`` (vx, vy, yaw rate) from the next step on: the task stays its owner (it is observed,
+        reported and scored like any other); ``quadgait play`` drives the robot with it."""
+        self.commands.hold(command)
 
     def update(self, rng: np.random.Generator, state: RobotState) -> None:
+        self.air_time.update(state.foot_contacts)
         self.commands.update(rng, state)
 
     @classmethod
@@ -250,11 +209,15 @@ class VelocityTask(Task):
         return settings.command_low, settings.command_high
 
     @classmethod
-    def impose_command(cls, command: np.ndarray) -> tuple[dict[str, Any], dict[str, Any]]:
-        return {}, {"command": tuple(float(c) for c in command)}
+    def impose_command(cls, command: np.ndarray, heading_rad: float | None = None
+                       ) -> tuple[dict[str, Any], dict[str, Any]]:
+        options: dict[str, Any] = {"command": tuple(float(c) for c in command)}
+        if heading_rad is not None:
+            options["heading_rad"] = float(heading_rad)
+        return {}, options
 
     def reward_terms(self, state: RobotState, action: np.ndarray, last_action: np.ndarray) -> dict[str, float]:
-        return velocity_terms(state, self.command, action, last_action)
+        return velocity_terms(state, self.command, action, last_action, self.air_time.landed_air_time_s)
 
     def info(self) -> dict[str, Any]:
         info = super().info()

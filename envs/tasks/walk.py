@@ -109,10 +109,14 @@ class WalkTask(Task):
         return command, command.copy()
 
     @classmethod
-    def impose_command(cls, command: np.ndarray) -> tuple[dict[str, Any], dict[str, Any]]:
+    def impose_command(cls, command: np.ndarray, heading_rad: float | None = None
+                       ) -> tuple[dict[str, Any], dict[str, Any]]:
+        # The walk task holds its initial heading through its reward (yaw_drift); it has no heading mode.
         if command[1] != 0.0 or command[2] != 0.0:
             raise ValueError("the walk task walks straight ahead: its command is (target_speed_mps, 0, 0), so it "
                              f"cannot hold {tuple(float(c) for c in command)}")
+        if heading_rad not in (None, 0.0):
+            raise ValueError("the walk task holds its initial heading (0 rad); it cannot hold another")
         return {"target_speed_mps": float(command[0])}, {}
 
     def reward_terms(self, state: RobotState, action: np.ndarray, last_action: np.ndarray) -> dict[str, float]:

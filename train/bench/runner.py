@@ -68,7 +68,6 @@ def run_cell(cell: Cell) -> dict[str, Any]:
                                  **scenario.command_arguments())
         rollout = episode.rollout
         record["metrics"] = episode.summary["metrics"]
-        record["metrics"].update(scenario.extra_metrics(rollout))
         record["trace"] = {"time_s": rollout.time_s[::5].tolist(),
                            "forward_speed_mps": rollout.base_lin_vel_body[::5, 0].tolist(),
                            "command_mps": rollout.command[::5, 0].tolist()}

@@ -1,16 +1,19 @@
 """Benchmark scenarios: named, versioned data. Change a scenario → bump ``SUITE_VERSION``.
 
-Each scenario fixes the command, the episode length, the env settings that differ from the defaults, and the seeds
-of its episodes (episode ``k`` uses ``seeds[k]``; ``--episodes`` beyond the listed seeds continue from the last one).
+Each scenario fixes the command (or a course of commands), the episode length, the env settings that differ from
+the defaults, and the seeds of its episodes (episode ``k`` uses ``seeds[k]``; ``--episodes`` beyond the listed
+seeds continue from the last one). The controller's own env task holds the command (see
+:func:`envs.rollout.run_controller`).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
-SUITE_VERSION = "1.1"  # 1.1: terrain and randomization scenarios
+SUITE_VERSION = "2.0"  # 2.0: steering scenarios and a course; straight commands hold the heading; 1.1: terrain
 
 
 @dataclass(frozen=True)
@@ -20,18 +23,24 @@ class Scenario:
     Attributes:
         name: unique id, e.g. ``"flat-0.5"``.
         description: one line for reports.
-        command: (vx m/s, vy m/s, yaw rate rad/s) in the body frame.
+        command: (vx m/s, vy m/s, yaw rate rad/s) in the heading frame, held all episode. A command without a yaw
+            rate holds the initial heading (the env task's heading mode: its yaw-rate command comes from the
+            heading error, as in legged_gym; tasks without a heading mode, like the walk task, hold the heading
+            through their own reward).
         seconds: episode length, s.
-        env_settings: ``LaikagoWalk-v0`` keyword arguments that differ from the defaults.
+        env_settings: env keyword arguments that differ from the defaults (conditions: terrain, pushes, ...).
         seeds: reset seeds of episodes 0, 1, ...
+        schedule: instead of ``command``, rows ``(start_s, vx, vy, yaw_rate)`` of a course; scored by
+            ``path_error_m``, the mean distance from the path the commands describe.
     """
 
     name: str
     description: str
-    command: tuple[float, float, float]
+    command: tuple[float, float, float] = (0.0, 0.0, 0.0)
     seconds: float = 20.0
     env_settings: Mapping[str, Any] = field(default_factory=dict)
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    schedule: tuple[tuple[float, float, float, float], ...] | None = None
 
     def seed(self, episode: int) -> int:
         if episode < len(self.seeds):
@@ -40,27 +49,43 @@ class Scenario:
 
     def commands(self) -> list[tuple[float, float, float]]:
         """Every command the scenario gives (to check a policy's training range)."""
+        if self.schedule is not None:
+            return [tuple(row[1:]) for row in self.schedule]
         return [self.command]
 
     def command_arguments(self) -> dict[str, Any]:
         """Keyword arguments of :func:`envs.rollout.run_controller` that make the env's task hold the command."""
+        if self.schedule is not None:
+            return {"options": {"command_schedule": [list(row) for row in self.schedule]}}
+        if self.command[2] == 0.0:
+            return {"command": self.command, "heading_rad": 0.0}
         return {"command": self.command}
-
-    def extra_metrics(self, rollout) -> dict[str, float]:
-        """Scenario-specific metrics added to each episode's record."""
-        return {}
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description, "command": list(self.command),
-                "seconds": self.seconds, "env_settings": dict(self.env_settings), "seeds": list(self.seeds)}
+                "seconds": self.seconds, "env_settings": dict(self.env_settings), "seeds": list(self.seeds),
+                "schedule": None if self.schedule is None else [list(r) for r in self.schedule]}
+
+
+def figure_eight(speed_mps: float = 0.4, yaw_rate_radps: float = 0.5) -> tuple[tuple[float, ...], ...]:
+    """A figure eight: one full left circle, then one full right circle (radius speed / yaw rate)."""
+    lap_s = 2 * math.pi / yaw_rate_radps
+    return ((0.0, speed_mps, 0.0, yaw_rate_radps), (round(lap_s, 2), speed_mps, 0.0, -yaw_rate_radps))
 
 
 _ALL = (
     Scenario("flat-0.3", "flat ground, walk forward at 0.3 m/s", (0.3, 0.0, 0.0)),
     Scenario("flat-0.5", "flat ground, walk forward at 0.5 m/s", (0.5, 0.0, 0.0)),
     Scenario("flat-0.8", "flat ground, walk forward at 0.8 m/s", (0.8, 0.0, 0.0)),
+    Scenario("stand", "flat ground, stand still (command zero)", (0.0, 0.0, 0.0)),
+    Scenario("backward-0.3", "flat ground, walk backward at 0.3 m/s", (-0.3, 0.0, 0.0)),
+    Scenario("lateral-left-0.3", "flat ground, walk sideways to the left at 0.3 m/s", (0.0, 0.3, 0.0)),
+    Scenario("lateral-right-0.3", "flat ground, walk sideways to the right at 0.3 m/s", (0.0, -0.3, 0.0)),
+    Scenario("turn-in-place", "flat ground, turn on the spot at 0.6 rad/s", (0.0, 0.0, 0.6)),
     Scenario("turn-left", "flat ground, 0.3 m/s while turning left at 0.4 rad/s", (0.3, 0.0, 0.4)),
     Scenario("turn-right", "flat ground, 0.3 m/s while turning right at 0.4 rad/s", (0.3, 0.0, -0.4)),
+    Scenario("figure-eight", "flat ground, a figure eight at 0.4 m/s (two 1.6 m circles, 0.5 rad/s)",
+             seconds=25.2, schedule=figure_eight()),
     Scenario("low-friction", "0.5 m/s on ground with friction coefficient 0.4", (0.5, 0.0, 0.0),
              env_settings={"ground_friction": 0.4}),
     Scenario("high-friction", "0.5 m/s on ground with friction coefficient 1.5", (0.5, 0.0, 0.0),
@@ -80,6 +105,9 @@ _ALL = (
              env_settings={"terrain": "stairs:1"}),
 )
 
+#: The scenarios on flat ground without disturbances, where tracking is compared.
+STEERING = ("flat-0.3", "flat-0.5", "flat-0.8", "stand", "backward-0.3", "lateral-left-0.3", "lateral-right-0.3",
+            "turn-in-place", "turn-left", "turn-right", "figure-eight")
 SCENARIOS: Mapping[str, Scenario] = MappingProxyType({s.name: s for s in _ALL})
 #: What ``quadgait bench`` runs without ``--scenario``.
 DEFAULT_SUITE: tuple[str, ...] = tuple(s.name for s in _ALL)

@@ -4,7 +4,8 @@
 (``quadgait/LaikagoWalk-v0``) or ``default`` (used for ids not listed); each value is a mapping of
 
 * quadgait keys (:data:`QUADGAIT_KEYS`): ``n_envs``, ``normalize``, ``policy``, ``policy_kwargs``, ``env_kwargs``,
-  ``eval_freq``, ``checkpoint_freq``, ``eval_episodes``, ``eval_seconds``, ``episode_seconds``;
+  ``eval_freq``, ``checkpoint_freq``, ``eval_episodes``, ``eval_seconds``, ``episode_seconds``,
+  ``eval_env_kwargs``, ``eval_options``;
 * the SB3 algorithm's constructor arguments (``learning_rate``, ``n_steps``, ``gamma``, ...).
 
 Files are read with ``yaml.safe_load`` and nothing is ever evaluated: classes are named from allow-lists
@@ -39,6 +40,8 @@ QUADGAIT_KEYS: dict[str, tuple[str, Any]] = {
     "eval_episodes": ("count", 1),
     "eval_seconds": ("positive", 10.0),  # simulated seconds per evaluation episode
     "episode_seconds": ("positive", 20.0),  # simulated seconds per training episode (max_episode_steps)
+    "eval_env_kwargs": ("mapping", {}),  # env settings of the evaluation env, over env_kwargs (e.g. no pushes)
+    "eval_options": ("mapping", {}),  # reset options of evaluation episodes (e.g. a command_schedule)
 }
 #: Constructor arguments quadgait sets itself.
 SET_BY_QUADGAIT = {"env": "the env id", "seed": "--seed", "tensorboard_log": "the run folder (RUN/tb)",

@@ -1,0 +1,67 @@
+"""``quadgait play``: the key-to-command mapping, and a headless course with its path error."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from train.cli import main
+from train.play import KEY_STEPS, next_command, pressed_keys
+
+LOW, HIGH = np.array([-0.5, -0.4, -0.8]), np.array([1.0, 0.4, 0.8])
+
+
+def test_keys_change_the_command_by_one_step_within_the_range():
+    c = np.zeros(3)
+    c = next_command(c, "up", LOW, HIGH)
+    np.testing.assert_array_equal(c, [0.1, 0.0, 0.0])
+    assert next_command(c, "w", LOW, HIGH)[0] == pytest.approx(0.2)  # WASD = arrows
+    c = next_command(c, "left", LOW, HIGH)
+    np.testing.assert_array_equal(c, [0.1, 0.0, 0.2])
+    c = next_command(c, "q", LOW, HIGH)
+    np.testing.assert_array_equal(c, [0.1, 0.1, 0.2])
+    np.testing.assert_array_equal(next_command(c, "space", LOW, HIGH), np.zeros(3))
+    np.testing.assert_array_equal(next_command(c, "x", LOW, HIGH), c)  # unknown key: unchanged
+
+
+def test_the_command_stays_inside_the_training_range_and_on_its_grid():
+    c = np.zeros(3)
+    for _ in range(30):
+        c = next_command(c, "up", LOW, HIGH)
+    assert c[0] == 1.0
+    for _ in range(40):
+        c = next_command(c, "down", LOW, HIGH)
+    assert c[0] == -0.5
+    for _ in range(7):
+        c = next_command(c, "e", LOW, HIGH)
+    assert c[1] == -0.4
+    assert all(next_command(np.zeros(3), k, LOW, HIGH).tolist() != [0, 0, 0] for k in KEY_STEPS)
+
+
+def test_pybullet_key_events_map_to_names():
+    triggered, down = 2 | 1, 1
+    events = {65297: triggered, ord("a"): triggered, ord("d"): down, ord("z"): triggered}
+    assert pressed_keys(events) == ["a", "up"]  # held keys and unmapped keys are ignored
+
+
+def test_headless_course_reports_the_path_error(capsys, tmp_path):
+    video = tmp_path / "eight.mp4"
+    code = main(["play", "trot", "--course", "figure-eight", "--seconds", "3", "--json", "--video", str(video)])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["course"] == "figure-eight" and data["command_varies"] is False  # 3 s: still on the first circle
+    assert data["command"] == {"vx_mps": 0.4, "vy_mps": 0.0, "yaw_rate_radps": 0.5}
+    assert 0.0 <= data["metrics"]["path_error_m"] < 0.3
+    assert video.stat().st_size > 1000
+
+
+def test_play_errors_are_one_line(capsys, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    assert main(["play", "trot"]) == 2
+    assert "needs a display" in capsys.readouterr().err
+    assert main(["play", "trot", "--course", "moon"]) == 2
+    assert "unknown course 'moon'; valid: figure-eight" in capsys.readouterr().err
+    assert main(["play", "laikago-walk-ppo", "--course", "figure-eight"]) == 2
+    assert "outside laikago-walk-ppo's training range" in capsys.readouterr().err

@@ -1,0 +1,146 @@
+"""``quadgait play``: drive a controller live from the keyboard in the PyBullet window, or follow a course headless.
+
+Keys (PyBullet window focused; each press changes the command by one step, within the controller's training
+range): up/W faster forward, down/S slower or backward, left/A turn left, right/D turn right, Q/E step sideways left
+and right, space stop. The window shows the command and the measured speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+import numpy as np
+
+#: Command change per key press: (vx m/s, vy m/s, yaw rate rad/s); "stop" zeroes the command.
+KEY_STEPS: dict[str, tuple[float, float, float]] = {
+    "up": (0.1, 0.0, 0.0), "w": (0.1, 0.0, 0.0),
+    "down": (-0.1, 0.0, 0.0), "s": (-0.1, 0.0, 0.0),
+    "left": (0.0, 0.0, 0.2), "a": (0.0, 0.0, 0.2),
+    "right": (0.0, 0.0, -0.2), "d": (0.0, 0.0, -0.2),
+    "q": (0.0, 0.1, 0.0), "e": (0.0, -0.1, 0.0),
+}
+STOP_KEYS = ("space",)
+#: PyBullet key codes of the named keys (B3G_*_ARROW, ASCII for letters and space).
+PYBULLET_KEYS = {65297: "up", 65298: "down", 65295: "left", 65296: "right", ord(" "): "space",
+                 **{ord(c): c for c in "wasdqe"}}
+
+
+def next_command(command: np.ndarray, key: str, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """The command after pressing ``key`` (a name of :data:`KEY_STEPS` or ``"space"``), clipped to [low, high].
+
+    Unknown keys leave the command unchanged. Values are rounded to 2 decimals, so repeated presses land on the
+    same grid (0.1 m/s, 0.2 rad/s steps).
+    """
+    command = np.asarray(command, dtype=float)
+    if key in STOP_KEYS:
+        return np.zeros(3)
+    if key not in KEY_STEPS:
+        return command.copy()
+    return np.round(np.clip(command + np.array(KEY_STEPS[key]), low, high), 2)
+
+
+def pressed_keys(events: dict[int, int]) -> list[str]:
+    """Names of the keys PyBullet reports as just pressed (``KEY_WAS_TRIGGERED``)."""
+    triggered = 2  # pybullet.KEY_WAS_TRIGGERED
+    return [PYBULLET_KEYS[code] for code, state in sorted(events.items())
+            if state & triggered and code in PYBULLET_KEYS]
+
+
+def courses() -> dict[str, Any]:
+    """Benchmark scenarios that are courses (a command schedule), by name."""
+    from train.bench.scenarios import SCENARIOS
+
+    return {name: s for name, s in SCENARIOS.items() if s.schedule is not None}
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    import envs  # noqa: F401
+    from envs.controllers import resolve_controller
+    from train.cli_types import CLIError
+
+    spec = resolve_controller(args.controller)
+    if args.course is not None:
+        return _play_course(args, spec)
+    if args.video:
+        raise CLIError("--video records a --course (the keyboard drives only the live window)")
+    from envs.viewer import display_available
+
+    if not display_available():
+        raise CLIError("playing live needs a display (DISPLAY is not set); run headless with "
+                       f"--course {next(iter(courses()))} --video out.mp4, or under xvfb-run")
+    return _play_live(args, spec)
+
+
+def _play_course(args: argparse.Namespace, spec) -> int:
+    from envs.rollout import run_controller
+    from train.atomic import dumps
+    from train.cli_types import CLIError
+    from train.video import FrameGrabber, check_video_path
+
+    available = courses()
+    if args.course not in available:
+        raise CLIError(f"unknown course {args.course!r}; valid: {', '.join(available)}")
+    scenario = available[args.course]
+    if not all(spec.in_range(c) for c in scenario.commands()):
+        raise CLIError(f"the course {args.course!r} commands {scenario.commands()}, outside {spec.name}'s training "
+                       f"range ({spec.describe_range()})")
+    if args.video:
+        check_video_path(args.video)
+    grabber = FrameGrabber(every=2) if args.video else None
+    seconds = args.seconds or scenario.seconds
+    episode = run_controller(spec, seconds=seconds, seed=args.seed, render_mode="rgb_array" if args.video else None,
+                             on_step=grabber, **scenario.command_arguments())
+    summary = {**episode.summary, "course": args.course}
+    if grabber is not None:
+        summary["video"] = str(grabber.write(args.video, grabber.fps(1.0 / episode.rollout.dt_s)))
+    m = summary["metrics"]
+    if args.json:
+        print(dumps(summary, indent=None))
+    else:
+        print(f"{spec.name} on {args.course}: {summary['duration_s']:.1f} s, path error {m['path_error_m']:.2f} m, "
+              f"tracking error {m['tracking_error_xy_mps']:.3f} m/s and {m['tracking_error_yaw_radps']:.3f} rad/s, "
+              f"fell: {'yes' if summary['fell'] else 'no'}" + (f"; video: {summary['video']}" if grabber else ""))
+    return 3 if summary["fell"] else 0
+
+
+def _play_live(args: argparse.Namespace, spec) -> int:
+    import gymnasium as gym
+
+    from envs.registry import command_range
+
+    env = gym.make(spec.env_id, render_mode="human", max_episode_steps=10**9, **spec.env_kwargs)
+    try:
+        base = env.unwrapped
+        if not hasattr(base.task, "set_command"):
+            raise ValueError(f"{spec.name} runs in {spec.env_id}, whose task takes no steering commands")
+        low, high = spec.command_range if spec.command_range is not None else command_range(spec.env_id)
+        controller = spec.make(env)
+        obs, _ = env.reset(seed=args.seed, options={"command": (0.0, 0.0, 0.0)})
+        controller.reset()
+        command = np.zeros(3)
+        speed = np.zeros(3)
+        print("quadgait play: arrows/WASD change the command, Q/E step sideways, space stops; close the window "
+              "or press Ctrl-C to quit")
+        while base.viewer is not None and base.viewer.is_open():
+            for key in pressed_keys(base.viewer.keyboard_events()):
+                command = next_command(command, key, low, high)
+                base.task.set_command(command)
+            state = base.robot_state
+            obs, _, terminated, truncated, _ = env.step(controller.act(obs, state, state.time_s, base.command))
+            state = base.robot_state
+            speed = 0.9 * speed + 0.1 * np.r_[state.base_lin_vel_body[:2], state.base_ang_vel_body[2]]
+            base.viewer.show_text([f"command  vx {command[0]:+.1f} m/s  vy {command[1]:+.1f} m/s  "
+                                    f"yaw {command[2]:+.1f} rad/s",
+                                    f"measured vx {speed[0]:+.2f} m/s  vy {speed[1]:+.2f} m/s  "
+                                    f"yaw {speed[2]:+.2f} rad/s"], state.base_position_world)
+            if terminated or truncated:
+                time.sleep(1.0)
+                obs, _ = env.reset(options={"command": tuple(command)})
+                controller.reset()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        env.close()
+    return 0
