@@ -100,6 +100,14 @@ class EnvSettings:
         return 1.0 / self.control_hz
 
 
+#: Settings that describe the conditions around the robot rather than the robot, its task or its observation. A
+#: policy trained under some conditions (e.g. with domain randomization and pushes) is evaluated under the
+#: conditions a scenario or command line asks for, so these are not carried over from its training settings.
+CONDITION_SETTINGS: tuple[str, ...] = ("ground_friction", "added_base_mass_kg", "push_impulse_ns", "push_interval_s",
+                                       "terrain", "terrain_seed", "terrain_curriculum", "domain_randomization",
+                                       "init_joint_noise_rad", "init_base_velocity_noise_mps")
+
+
 # ---------------------------------------------------------------------------- building settings from kwargs
 def field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))

@@ -17,6 +17,7 @@ from typing import Any, Mapping
 import gymnasium as gym
 import numpy as np
 
+from envs.config import CONDITION_SETTINGS
 from envs.gaits import GAIT_PRESETS, get_gait
 from envs.gaits.controller import Controller, GaitController
 
@@ -119,7 +120,10 @@ def resolve_controller(name: str) -> ControllerSpec:
     path = resolve_policy(name)
     if not Path(path).exists():
         raise PolicyLoadError(f"no run folder or model at {path!r}")
-    env_id, env_kwargs = policy_env(path)
+    env_id, trained_kwargs = policy_env(path)
+    # The training conditions (randomization, pushes, terrain, ...) stay behind: a policy runs under the conditions
+    # it is asked to run under, like every other controller.
+    env_kwargs = {k: v for k, v in trained_kwargs.items() if k not in CONDITION_SETTINGS}
     try:
         low_high = command_range(env_id, env_kwargs)
     except (ValueError, TypeError) as exc:

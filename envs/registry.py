@@ -14,7 +14,8 @@ from typing import Any, Mapping
 import gymnasium as gym
 import numpy as np
 
-from envs.actions import CPG, JointTargets, TrotResidual
+from envs.actions import CPG, ActionMap, JointTargets, TrotResidual
+from envs.tasks.common import Task
 from envs.tasks.gait import GaitTask
 from envs.tasks.velocity import VelocityTask
 from envs.tasks.walk import WalkTask
@@ -61,6 +62,11 @@ def episode_steps(seconds: float, env_kwargs: Mapping[str, Any] | None = None) -
 
 
 def lookup(table: Mapping[str, type], name: Any, kind: str) -> type:
+    """The part called ``name`` in ``table`` (``kind`` is "task" or "action"). A class of the right kind passes
+    through, for experiments (``QuadrupedEnv(task=MyTask)``); registered ids name their parts."""
+    base = Task if kind == "task" else ActionMap
+    if isinstance(name, type) and issubclass(name, base):
+        return name
     if not isinstance(name, str) or name not in table:
         raise ValueError(f"unknown {kind} {name!r}; valid: {', '.join(table)}")
     return table[name]

@@ -24,6 +24,10 @@ def display_available() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+class WindowClosed(RuntimeError):
+    """The user closed the GUI window."""
+
+
 class Viewer:
     """A GUI window showing a robot whose physics runs elsewhere.
 
@@ -50,7 +54,13 @@ class Viewer:
         self._text_ids: list[int] = []
 
     def show(self, sim: Simulation, state: RobotState) -> None:
-        """Copy ``state``'s base pose and joint angles into the window and follow the robot with the camera."""
+        """Copy ``state``'s base pose and joint angles into the window and follow the robot with the camera.
+
+        Raises:
+            WindowClosed: the window was closed.
+        """
+        if not self.is_open():
+            raise WindowClosed("the PyBullet window was closed")
         p = self._p
         p.resetBasePositionAndOrientation(self.sim.robot_id, state.base_position_world.tolist(),
                                           state.base_quaternion_world.tolist())
@@ -75,7 +85,7 @@ class Viewer:
         return dict(self._p.getKeyboardEvents())
 
     def is_open(self) -> bool:
-        return bool(self._p.isConnected())
+        return not self.sim._closed and bool(self._p.isConnected())
 
     def close(self) -> None:
         self.sim.close()

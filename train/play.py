@@ -109,6 +109,7 @@ def _play_live(args: argparse.Namespace, spec) -> int:
     import gymnasium as gym
 
     from envs.registry import command_range
+    from envs.viewer import WindowClosed
 
     env = gym.make(spec.env_id, render_mode="human", max_episode_steps=10**9, **spec.env_kwargs)
     try:
@@ -123,8 +124,11 @@ def _play_live(args: argparse.Namespace, spec) -> int:
         speed = np.zeros(3)
         print("quadgait play: arrows/WASD change the command, Q/E step sideways, space stops; close the window "
               "or press Ctrl-C to quit")
-        while base.viewer is not None and base.viewer.is_open():
-            for key in pressed_keys(base.viewer.keyboard_events()):
+        while True:
+            events = base.viewer.keyboard_events() if base.viewer.is_open() else {}
+            if not base.viewer.is_open():  # the user closed the window
+                break
+            for key in pressed_keys(events):
                 command = next_command(command, key, low, high)
                 base.task.set_command(command)
             state = base.robot_state
@@ -139,7 +143,7 @@ def _play_live(args: argparse.Namespace, spec) -> int:
                 time.sleep(1.0)
                 obs, _ = env.reset(options={"command": tuple(command)})
                 controller.reset()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, WindowClosed):
         pass
     finally:
         env.close()
