@@ -16,14 +16,14 @@ worth 60% of walking):
 =================  ===============================================  ========  ==================================
 term               definition (per control step)                     weight    note
 =================  ===============================================  ========  ==================================
-lin_vel_tracking   exp(−‖v_xy − c_xy‖² / σ_v²), body frame            2.0       σ_v = 0.35 m/s
-ang_vel_tracking   exp(−(ω_z − c_yaw)² / σ_w²)                        1.0       σ_w = 0.35 rad/s
+lin_vel_tracking   exp(−‖v_xy − c_xy‖² / σ_v²), body frame            2.0       σ_v = 0.25 m/s
+ang_vel_tracking   exp(−(ω_z − c_yaw)² / σ_w²)                        1.0       σ_w = 0.25 rad/s
 lin_vel_z          −v_z²                                             1.0       no bouncing
 ang_vel_xy         −(ω_x² + ω_y²)                                    0.05      no rocking
 orientation        −(g_x² + g_y²)                                    1.0       stay level
 energy             −Σ|τ·q̇|  (W)                                      0.0002
 action_rate        −‖a_t − a_{t−1}‖²                                 0.01      smooth actions
-feet_air_time      Σ_feet min(t_air, 0.25 s) at each touch-down (s)  1.0       only while ‖c‖ > 0.05; pays for
+feet_air_time      Σ_feet min(t_air, 0.25 s) at each touch-down (s)  2.0       only while ‖c‖ > 0.05; pays for
                                                                                stepping, capped so that long
                                                                                flights earn nothing more
 alive              +1                                                0.25
@@ -45,8 +45,8 @@ from envs.state import RobotState
 from envs.tasks.commands import CommandGenerator
 from envs.tasks.common import COMMAND_LIMITS, Feature, Task
 
-TRACKING_SIGMA_MPS = 0.35
-TRACKING_SIGMA_RADPS = 0.35
+TRACKING_SIGMA_MPS = 0.25
+TRACKING_SIGMA_RADPS = 0.25
 #: Air time credited per step, at most (s), and the command norm below which steps earn nothing.
 AIR_TIME_CAP_S = 0.25
 MOVING_COMMAND = 0.05
@@ -59,7 +59,7 @@ DEFAULT_VELOCITY_WEIGHTS: Mapping[str, float] = MappingProxyType({
     "orientation": 1.0,
     "energy": 0.0002,
     "action_rate": 0.01,
-    "feet_air_time": 1.0,
+    "feet_air_time": 2.0,
     "alive": 0.25,
 })
 DEFAULT_GAIT_WEIGHTS: Mapping[str, float] = MappingProxyType({**DEFAULT_VELOCITY_WEIGHTS, "gait_contact": 0.5})
