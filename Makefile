@@ -1,15 +1,24 @@
 # One-command set-up: every target creates/refreshes .venv and installs the pinned dependencies first.
-PYTHON ?= python3.11
+#
+# Python: python3.11 when there is one (pybullet publishes binary wheels up to CPython 3.11), otherwise the newest
+# python3 found; on 3.12+ pip compiles pybullet from source. `make PYTHON=/path/to/python3.X ...` picks one.
+ifeq ($(origin PYTHON), undefined)
+PYTHON := $(shell for p in python3.11 python3.14 python3.13 python3.12 python3; do \
+	$$p -c '' >/dev/null 2>&1 && { echo $$p; break; }; done)
+endif
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.quadgait-installed
 OUT ?= runs/demo
 
-.PHONY: install demo train test test-all bench clean
+.PHONY: install demo train test test-all bench dist clean
 
 $(STAMP): pyproject.toml constraints.txt
-	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "quadgait needs Python 3.11 (pybullet wheels)"' \
-		|| { echo "error: $(PYTHON) is not Python 3.11; run e.g. 'make PYTHON=/path/to/python3.11 ...'"; exit 1; }
+	@test -n "$(PYTHON)" || { echo "error: no python3 found; install Python 3.11 (or newer) and rerun"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' \
+		|| { echo "error: $(PYTHON) is Python $$($(PYTHON) -c 'import sys; print(*sys.version_info[:2], sep=".")'); quadgait needs 3.11 or newer (run e.g. 'make PYTHON=/path/to/python3.11 ...')"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
+		|| echo "note: $(PYTHON) is Python $$($(PYTHON) -c 'import sys; print(*sys.version_info[:2], sep=".")'): pybullet has no binary wheel for it, so pip compiles it from source (about 10 minutes; needs a C++ compiler). 'make PYTHON=python3.11 ...' avoids that."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,onnx,ray,tensorboard]"
@@ -38,5 +47,10 @@ test-all: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/env_speed.py
 
+## The sdist and the wheel, in dist/ (the wheel is built from the sdist, so both carry the URDFs and policies)
+dist: $(STAMP)
+	rm -rf dist
+	$(PY) -m build --outdir dist
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -22,16 +22,16 @@ import numpy as np
 
 from envs._pybullet import BulletClient, pybullet, pybullet_data, quiet_stdout
 from envs.robots.description import RobotDescription
+from envs.robots.urdf_files import PROJECT_URDF_DIR, resolve_urdf
 from envs.state import RobotState
 
-PROJECT_URDF_DIR = Path(__file__).resolve().parents[1] / "urdf"
 MOTOR_CONTROL_MODES = ("pd", "torque")
 
 
 def resolve_robot_urdf(robot: RobotDescription) -> str:
-    """Absolute URDF path for a description (``package://pybullet_data/`` and project-relative paths)."""
-    from envs.robots.urdf_files import resolve_urdf
-
+    """Loadable URDF path for a description: ``package://pybullet_data/`` paths point into pybullet_data, relative
+    paths into the project's URDF folder (``PROJECT_URDF_DIR``: inside the installed package, or ``urdf/`` of a
+    source checkout; see :mod:`envs.robots.urdf_files`)."""
     prefix = "package://pybullet_data/"
     if robot.urdf.startswith(prefix):
         path = Path(pybullet_data.getDataPath()) / robot.urdf[len(prefix):]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import numpy as np
 import pybullet as p
 import pytest
 
+from envs.robots import urdf_files
 from envs.robots.urdf_files import PROJECT_URDF_DIR, resolve_urdf, stock_laikago_urdf
 
 FAST_URDF = PROJECT_URDF_DIR / "laikago_fast.urdf"
@@ -139,18 +141,98 @@ def test_visuals_are_resolved_stock_meshes(client, bodies):
 # ---------------------------------------------------------------- (d) resolve_urdf
 
 
-def test_resolve_urdf_is_idempotent(monkeypatch, tmp_path):
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+@pytest.fixture
+def cache_home(monkeypatch, tmp_path):
+    """A fresh per-user cache root ($XDG_CACHE_HOME) and temp folder for one test."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(urdf_files, "_private_cache", None)
+    return tmp_path
+
+
+def test_resolve_urdf_is_idempotent(cache_home):
     first = resolve_urdf(FAST_URDF)
-    assert Path(first).parent == tmp_path / "quadgait-urdf"
+    assert Path(first).parent == cache_home / "cache" / "quadgait" / "urdf"
     assert Path(first).name.startswith("laikago_fast-") and Path(first).suffix == ".urdf"
+    assert stat.S_IMODE(os.stat(first).st_mode) == 0o644
     text = Path(first).read_text()
     assert "package://" not in text
     mtime = os.stat(first).st_mtime_ns
     assert resolve_urdf(str(FAST_URDF)) == first
-    assert os.stat(first).st_mtime_ns == mtime
+    assert os.stat(first).st_mtime_ns == mtime  # an intact file is reused, not rewritten
     assert Path(first).read_text() == text
-    assert sorted(os.listdir(tmp_path / "quadgait-urdf")) == [Path(first).name]  # no stray temp files
+    assert sorted(os.listdir(Path(first).parent)) == [Path(first).name]  # no stray temp files
+
+
+def test_default_cache_is_per_user_not_the_shared_temp_dir(monkeypatch, tmp_path):
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert urdf_files.urdf_cache_dir() == tmp_path / ".cache" / "quadgait" / "urdf"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # the XDG spec says: ignore a relative path
+    assert urdf_files.urdf_cache_dir() == tmp_path / ".cache" / "quadgait" / "urdf"
+
+
+def _trunk_mass_kg(urdf_path: str) -> float:
+    cid = p.connect(p.DIRECT)
+    try:
+        body = p.loadURDF(urdf_path, flags=LOAD_FLAGS, physicsClientId=cid)
+        return p.getDynamicsInfo(body, -1, physicsClientId=cid)[0]
+    finally:
+        p.disconnect(cid)
+
+
+def test_tampered_cache_file_is_repaired_on_next_load(cache_home):
+    cached = resolve_urdf(FAST_URDF)
+    good = Path(cached).read_text()
+    mass = _trunk_mass_kg(cached)
+    assert mass == pytest.approx(13.715)
+    # The audit's probe (S3): multiply the trunk mass by 10 in the cached copy.
+    tampered = good.replace('<mass value="13.715"/>', '<mass value="137.15"/>', 1)
+    assert tampered != good
+    Path(cached).write_text(tampered)
+    assert _trunk_mass_kg(cached) == pytest.approx(137.15)  # the tampering does change the robot...
+
+    again = resolve_urdf(FAST_URDF)
+    assert again == cached
+    assert Path(again).read_text() == good  # ...and the next load puts the real robot back
+    assert _trunk_mass_kg(again) == pytest.approx(mass)
+    assert stat.S_IMODE(os.stat(again).st_mode) == 0o644
+
+
+def test_truncated_cache_file_is_rewritten(cache_home):
+    cached = resolve_urdf(FAST_URDF)
+    good = Path(cached).read_text()
+    Path(cached).write_text(good[: len(good) // 2])
+    assert Path(resolve_urdf(FAST_URDF)).read_text() == good
+
+
+def test_unwritable_cache_falls_back_to_a_private_temp_folder(cache_home, monkeypatch):
+    blocker = cache_home / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    cached = Path(resolve_urdf(FAST_URDF))
+    assert cached.parent.parent == cache_home / "tmp" and cached.parent.name.startswith("quadgait-urdf-")
+    assert stat.S_IMODE(os.stat(cached.parent).st_mode) == 0o700  # private to this user
+    assert _trunk_mass_kg(str(cached)) == pytest.approx(13.715)
+
+
+def test_unusable_cached_entry_does_not_lock_the_user_out(cache_home):
+    # Something this user cannot replace sits at the cache file's name (in the audit: another user's 0600 file).
+    name = Path(resolve_urdf(FAST_URDF)).name
+    entry = cache_home / "cache" / "quadgait" / "urdf" / name
+    entry.unlink()
+    entry.mkdir()
+    cached = Path(resolve_urdf(FAST_URDF))
+    assert cached != entry and cached.is_file()
+    assert _trunk_mass_kg(str(cached)) == pytest.approx(13.715)
+
+
+def test_project_urdf_dir_prefers_the_folder_inside_the_installed_package(monkeypatch, tmp_path):
+    assert (urdf_files.project_urdf_dir() / "laikago_fast.urdf").is_file()
+    (tmp_path / "urdf").mkdir()
+    monkeypatch.setattr(urdf_files.resources, "files", lambda package: tmp_path)  # a wheel install: envs/urdf/
+    assert urdf_files.project_urdf_dir() == tmp_path / "urdf"
 
 
 def test_resolve_urdf_without_package_urls_returns_path_unchanged(tmp_path):

@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     from envs.controllers import builtin_controller_names
 
     parser = argparse.ArgumentParser(prog="quadgait", description="Quadruped gait simulator (PyBullet Laikago).")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__import__('quadgait').__version__}")
     sub = parser.add_subparsers(dest="subcommand", required=True)
 
     walk = sub.add_parser("walk", help="run a scripted gait and print distance, speed, heading drift, falls")
