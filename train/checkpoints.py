@@ -135,14 +135,17 @@ def usable_checkpoints(run_dir: Path, env_id: str, normalize: bool, obs_shape: t
     usable, errors = [], []
     for step, path in list_checkpoints(run_dir):
         try:
-            usable.append(Checkpoint(step, path, checkpoint_normalizer(path, env_id, normalize, obs_shape,
-                                                                       trust_pickle)))
+            stats = checkpoint_normalizer(path, env_id, normalize, obs_shape, trust_pickle)
         except UnsafePickleError:
             raise
         except PolicyLoadError as exc:
-            errors.append(str(exc))
-            if not usable:
-                print(f"quadgait train: skipping {path.name}: {exc}", file=sys.stderr)
+            errors.append((path, str(exc)))
+            continue
+        if not usable:  # the newer ones that failed are skipped: say so
+            for skipped, why in errors:
+                print(f"quadgait train: skipping {skipped.name}: {why}", file=sys.stderr)
+        usable.append(Checkpoint(step, path, stats))
+    errors = [why for _, why in errors]
     if not usable:
         raise PolicyLoadError(errors[0] if len(errors) == 1 else
                               f"no checkpoint in {str(run_dir)!r} can be resumed; newest: {errors[0]}")
