@@ -204,17 +204,17 @@ def train(env_id: str | None, algo: str | None, timesteps: int, n_envs: int | No
     if algo == "ppo" and batch % hp.get("batch_size", 64):
         raise ValueError(f"n_steps x n_envs = {batch} is not a multiple of batch_size {hp.get('batch_size', 64)}")
     _check_out(out, resume_dir)
-    observation_space, action_space, robot = _probe_env(env_id, hp["env_kwargs"])
-    candidates = []
-    if resume_dir is not None:
-        candidates = usable_checkpoints(resume_dir, env_id, hp["normalize"], tuple(observation_space.shape),
-                                        trust_pickle)
-        if timesteps <= candidates[0].step:
-            raise ValueError(f"the last checkpoint is already at {candidates[0].step} steps; ask for more with "
-                             "--timesteps")
     created = not out.exists()
     prepare_output_dir(out, "--out")
     try:
+        observation_space, action_space, robot = _probe_env(env_id, hp["env_kwargs"])
+        candidates = []
+        if resume_dir is not None:
+            candidates = usable_checkpoints(resume_dir, env_id, hp["normalize"], tuple(observation_space.shape),
+                                            trust_pickle)
+            if timesteps <= candidates[0].step:
+                raise ValueError(f"the last checkpoint is already at {candidates[0].step} steps; ask for more with "
+                                 "--timesteps")
         with run_lock(out):
             for stale in (out / CHECKPOINT_DIR).glob(".*.partial.*"):  # temp files of a write that was killed
                 stale.unlink()
