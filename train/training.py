@@ -51,6 +51,9 @@ COMMAND_FILE = "command.txt"
 TB_DIR = "tb"
 CLIP_OBS = 10.0
 MAX_SEED = 2**32 - 1
+#: Resident memory of one SubprocVecEnv worker, MB (Python, NumPy, PyBullet, torch and one env; measured by
+#: benchmarks/env_memory.py: 270 MB RSS, 200 MB PSS).
+WORKER_MB = 270
 
 
 def registered_env_ids() -> list[str]:
@@ -139,6 +142,21 @@ def _recorded(config: dict | None, key: str, given: int | None, default: int, fl
     return given
 
 
+def _warn_if_short_of_memory(n_envs: int) -> None:
+    """Say so when ``n_envs`` worker processes would not fit in the memory available now (Linux)."""
+    if n_envs < 2:
+        return
+    try:
+        fields = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+        available_mb = int(fields["MemAvailable"].split()[0]) / 1024
+    except (OSError, KeyError, ValueError):
+        return
+    if n_envs * WORKER_MB > available_mb:
+        print(f"quadgait train: warning: {n_envs} env processes need about {n_envs * WORKER_MB / 1024:.1f} GB "
+              f"({WORKER_MB} MB each) and {available_mb / 1024:.1f} GB is available; consider fewer --envs",
+              file=sys.stderr)
+
+
 def _probe_env(env_id: str, env_kwargs: dict[str, Any]):
     """Build one env in this process (before any worker starts) so bad settings fail with their own message.
 
@@ -215,6 +233,7 @@ def train(env_id: str | None, algo: str | None, timesteps: int, n_envs: int | No
             if timesteps <= candidates[0].step:
                 raise ValueError(f"the last checkpoint is already at {candidates[0].step} steps; ask for more with "
                                  "--timesteps")
+        _warn_if_short_of_memory(n_envs)
         with run_lock(out):
             for stale in (out / CHECKPOINT_DIR).glob(".*.partial.*"):  # temp files of a write that was killed
                 stale.unlink()
