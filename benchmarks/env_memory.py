@@ -88,7 +88,8 @@ def main() -> None:
         total, each = per_env_in_process(n, mode)
         print(f"| envs in one process, render_mode={mode} | {n} | {total:.1f} | {each:.1f} |")
     for i, (rss, pss) in enumerate(subproc_workers(args.workers)):
-        print(f"| SubprocVecEnv worker {i} (whole process: RSS / PSS) | 1 | {rss:.0f} / {pss:.0f} | {rss:.0f} / {pss:.0f} |")
+        sizes = f"{rss:.0f} / {pss:.0f}"
+        print(f"| SubprocVecEnv worker {i} (whole process: RSS / PSS) | 1 | {sizes} | {sizes} |")
 
 
 if __name__ == "__main__":

@@ -81,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--envs", type=int_range(1, 256), default=None, metavar="K",
                        help="parallel envs (default: the resumed run's, else the hyperparameters')")
     train.add_argument("--seed", type=seed, default=None,
-                       help="seed for torch, numpy and the envs, in [0, 2**32 - 1] (default: the resumed run's, else 0)")
+                       help="seed for torch, numpy and the envs, in [0, 2**32 - 1] (default: the resumed run's, "
+                            "else 0)")
     train.add_argument("--out", default=None, metavar="RUN_DIR", help="run folder (default with --resume: that one)")
     train.add_argument("--hyperparams", default=None, metavar="FILE.yaml",
                        help="hyperparameter file (default: the packaged train/hyperparams/ALGO.yaml)")

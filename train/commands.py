@@ -170,6 +170,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         out = train(args.env, args.algo, args.timesteps, args.envs, args.seed, args.out,
                     hyperparams_path=args.hyperparams, resume=args.resume, progress=not args.no_progress,
                     command="quadgait " + shlex.join(argv), trust_pickle=args.trust_pickle)
+    except (EOFError, ConnectionResetError, BrokenPipeError) as exc:  # the pipe to a SubprocVecEnv worker broke
+        run = args.out or args.resume
+        raise CLIError(f"an env worker process died ({type(exc).__name__}); the run's checkpoints are intact: "
+                       f"continue with quadgait train --resume {shlex.quote(str(run))} --timesteps "
+                       f"{args.timesteps}") from None
     except TrainingInterrupted as stop:
         saved = f"saved {stop.checkpoint}" if stop.checkpoint is not None else "no checkpoint could be saved"
         print(f"quadgait train: interrupted at step {stop.step}; {saved}; continue with: quadgait train --resume "

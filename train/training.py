@@ -267,7 +267,8 @@ def _train(env_id, algo, hp, timesteps, n_envs, seed, out, resume_dir, candidate
         start_step = resumed.step if resumed is not None else 0
         # The folder's files change only once the model loaded: a failed resume leaves the run as it was.
         _write_config(out, env_id, algo, seed, n_envs, timesteps, hp, resume_dir, resumed, robot)
-        old_commands = (out / COMMAND_FILE).read_text() if resumed is not None and (out / COMMAND_FILE).is_file() else ""
+        fresh = resumed is None or not (out / COMMAND_FILE).is_file()  # a dead run's command.txt is not this run's
+        old_commands = "" if fresh else (out / COMMAND_FILE).read_text()
         write_text(out / COMMAND_FILE, old_commands + (command or shlex.join(["quadgait", *sys.argv[1:]])) + "\n")
         rows = read_eval_csv(resume_dir / EVAL_FILE, up_to_step=start_step) if resume_dir is not None else []
         write_eval_csv(out / EVAL_FILE, rows)
@@ -300,8 +301,19 @@ def _train(env_id, algo, hp, timesteps, n_envs, seed, out, resume_dir, candidate
         if eval_env is not None:
             eval_env.close()
         if venv is not None:
-            venv.close()
+            _close_quietly(venv)
     return out
+
+
+def _close_quietly(venv) -> None:
+    """Close the env workers; if one died (its pipe is broken), stop the others instead of raising."""
+    try:
+        venv.close()
+    except (EOFError, OSError):
+        for process in getattr(venv, "processes", []):
+            if process.is_alive():
+                process.terminate()
+            process.join(timeout=5)
 
 
 def _model(algo_cls, hp, kwargs, venv, seed, tb, candidates, trust_pickle):

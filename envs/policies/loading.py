@@ -29,8 +29,9 @@ from envs.policies.files import (NORMALIZER_JSON, NormalizerStats, ObservationNo
                                  safe_load_model, strict_yaml_load)
 from envs.state import RobotState
 
-__all__ = ["PolicyLoadError", "UnsafePickleError", "ObservationNormalizer", "PolicyController", "PolicySource", "LoadedPolicy",
-           "describe_policy", "load_policy", "policy_env", "check_spaces", "read_run_config", "run_folder"]
+__all__ = ["PolicyLoadError", "UnsafePickleError", "ObservationNormalizer", "PolicyController", "PolicySource",
+           "LoadedPolicy", "describe_policy", "load_policy", "policy_env", "check_spaces", "read_run_config",
+           "run_folder"]
 
 MODEL_FILE = "model.zip"
 NORMALIZER_FILE = NORMALIZER_JSON

@@ -49,6 +49,7 @@ def _wait_for(condition, timeout_s: float, what: str) -> None:
         time.sleep(0.1)
 
 
+@pytest.mark.slow  # about 40 s: a training process with two env workers, then a resume
 def test_ctrl_c_in_train_saves_a_checkpoint_and_the_run_resumes(tmp_path):
     run, hp = tmp_path / "run", tmp_path / "hp.yaml"
     hp.write_text(yaml.safe_dump({"default": TINY}))
@@ -70,8 +71,41 @@ def test_ctrl_c_in_train_saves_a_checkpoint_and_the_run_resumes(tmp_path):
     assert "interrupted at step" in stderr and "--resume" in stderr
     step, _ = latest_checkpoint(run)  # before the fix: no checkpoint, so --resume failed
     assert step >= 128
-    train(None, None, step + 128, None, None, None, resume=run, progress=False)
+    train(None, None, step + 128, 1, None, None, resume=run, progress=False)  # one env: no worker processes to start
     assert latest_checkpoint(run)[0] == step + 128
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+@pytest.mark.slow  # about 30 s: a training process with two env workers
+def test_a_dead_env_worker_ends_training_with_one_line(tmp_path):
+    run, hp = tmp_path / "run", tmp_path / "hp.yaml"
+    hp.write_text(yaml.safe_dump({"default": {**TINY, "checkpoint_freq": 128}}))
+    with open(tmp_path / "err.txt", "wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "train.cli", "train", "--timesteps", "1000000", "--out",
+                                 str(run), "--hyperparams", str(hp), "--no-progress"], cwd=REPO,
+                                stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+        try:
+            _wait_for(lambda: list((run / "checkpoints").glob("ckpt_*.zip")) or proc.poll() is not None, 180,
+                      "a checkpoint")
+            server = [c for c in _children(proc.pid) if "forkserver" in _cmdline(c)]
+            workers = [w for s in server for w in _children(s)]
+            assert workers, [_cmdline(c) for c in _children(proc.pid)]
+            os.kill(workers[0], signal.SIGKILL)
+            assert proc.wait(timeout=60) == 2
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    stderr = (tmp_path / "err.txt").read_text()
+    assert "Traceback" not in stderr, stderr  # before: EOFError and BrokenPipeError tracebacks
+    assert "an env worker process died" in stderr and "--resume" in stderr
+    assert latest_checkpoint(run)[0] >= 128
 
 
 def test_ctrl_c_in_bench_writes_a_partial_report(tmp_path, monkeypatch, capsys):

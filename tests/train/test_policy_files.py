@@ -197,3 +197,15 @@ def test_bench_refuses_a_policy_on_another_robot(tmp_path, capsys):
                  "--out", str(out), "--no-progress", "--outside-range", "run"]) == 3
     failure = json.loads((out / "results.json").read_text())["failures"][0]
     assert "trained on robot 'laikago_fast', the benchmark runs 'a1'" in failure["error"]
+
+
+def test_loading_a_policy_unpickles_nothing(monkeypatch):
+    import cloudpickle
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("something was unpickled")
+
+    for module, name in ((cloudpickle, "loads"), (cloudpickle, "load"), (pickle, "loads"), (pickle, "load")):
+        monkeypatch.setattr(module, name, refuse)
+    loaded = load_policy(pretrained_path("laikago-trot-residual-ppo"))  # before: SB3's .load unpickled data
+    assert loaded.model.observation_space.shape == (56,) and loaded.normalizer is not None
