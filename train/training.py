@@ -289,7 +289,7 @@ def _train(env_id, algo, hp, timesteps, n_envs, seed, out, resume_dir, candidate
         with stop_on_sigint(stopper, on_request=lambda: setattr(evaluations, "at_end", False)):
             model.learn(total_timesteps=timesteps - model.num_timesteps, reset_num_timesteps=resumed is None,
                         tb_log_name=algo.upper(), callback=[stopper, bar, evaluations, checkpoints, *(callbacks or [])])
-        if stopper.requested:
+        if stopper.requested and model.num_timesteps < timesteps:  # (a Ctrl-C after the last step: just finish)
             saved = out / CHECKPOINT_DIR / f"ckpt_{model.num_timesteps}.zip"
             raise TrainingInterrupted(out, model.num_timesteps, saved if saved.is_file() else None)
         model.quadgait_wall_clock_s = clock.elapsed_s()
