@@ -49,7 +49,6 @@ def _wait_for(condition, timeout_s: float, what: str) -> None:
         time.sleep(0.1)
 
 
-@pytest.mark.slow  # about 40 s: a training process with two env workers, then a resume
 def test_ctrl_c_in_train_saves_a_checkpoint_and_the_run_resumes(tmp_path):
     run, hp = tmp_path / "run", tmp_path / "hp.yaml"
     hp.write_text(yaml.safe_dump({"default": TINY}))
@@ -82,7 +81,6 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
-@pytest.mark.slow  # about 30 s: a training process with two env workers
 def test_a_dead_env_worker_ends_training_with_one_line(tmp_path):
     run, hp = tmp_path / "run", tmp_path / "hp.yaml"
     hp.write_text(yaml.safe_dump({"default": {**TINY, "checkpoint_freq": 128}}))
