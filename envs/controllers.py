@@ -35,6 +35,8 @@ class ControllerSpec:
         env_id, env_kwargs: the env to run it in (a policy's training env and settings).
         command_range: (low, high) of the commands the controller was trained on (None: any command).
         path: a policy's run folder or model file.
+        robot: the robot a policy was trained on (None for scripted gaits, which fit any robot).
+        trust_pickle: let the policy's loader unpickle legacy files (see :mod:`envs.policies.loading`).
     """
 
     name: str
@@ -43,6 +45,8 @@ class ControllerSpec:
     env_kwargs: Mapping[str, Any] = field(default_factory=dict)
     command_range: tuple[np.ndarray, np.ndarray] | None = None
     path: str | None = None
+    robot: str | None = None
+    trust_pickle: bool = False
 
     def in_range(self, command: np.ndarray, tolerance: float = 1e-6) -> bool:
         """Whether ``command`` (vx, vy, yaw rate) lies in the controller's training range."""
@@ -71,7 +75,7 @@ class ControllerSpec:
             return GaitController(base.robot, get_gait(self.name), action_map.settings.action_scale)
         from envs.policies.loading import PolicyController
 
-        return PolicyController(self.path, env)
+        return PolicyController(self.path, env, trust_pickle=self.trust_pickle)
 
 
 def builtin_controller_names() -> tuple[str, ...]:
@@ -103,8 +107,8 @@ def check_controller_name(name: str) -> None:
     raise ValueError(f"unknown controller {name!r}; valid: {', '.join(valid)}, or a run folder / .zip model path")
 
 
-def resolve_controller(name: str) -> ControllerSpec:
-    """The :class:`ControllerSpec` called ``name``.
+def resolve_controller(name: str, trust_pickle: bool = False) -> ControllerSpec:
+    """The :class:`ControllerSpec` called ``name`` (``trust_pickle``: see :class:`ControllerSpec`).
 
     Raises:
         ValueError: unknown name (the message lists the valid ones), or a policy whose run configuration cannot
@@ -114,21 +118,22 @@ def resolve_controller(name: str) -> ControllerSpec:
     key = name.strip().lower()
     if key in GAIT_PRESETS and "/" not in name:
         return ControllerSpec(key, "gait", SCRIPTED_ENV_ID)
-    from envs.policies.loading import PolicyLoadError, policy_env
+    from envs.policies.loading import PolicyLoadError, describe_policy
     from envs.registry import command_range
 
     path = resolve_policy(name)
     if not Path(path).exists():
         raise PolicyLoadError(f"no run folder or model at {path!r}")
-    env_id, trained_kwargs = policy_env(path)
+    source = describe_policy(path)
     # The training conditions (randomization, pushes, terrain, ...) stay behind: a policy runs under the conditions
     # it is asked to run under, like every other controller.
-    env_kwargs = {k: v for k, v in trained_kwargs.items() if k not in CONDITION_SETTINGS}
+    env_id = source.env_id
+    env_kwargs = {k: v for k, v in source.env_kwargs.items() if k not in CONDITION_SETTINGS}
     try:
         low_high = command_range(env_id, env_kwargs)
     except (ValueError, TypeError) as exc:
         raise PolicyLoadError(f"the policy's env {env_id!r} with {env_kwargs} is not usable: {exc}") from None
-    return ControllerSpec(name, "policy", env_id, env_kwargs, low_high, path)
+    return ControllerSpec(name, "policy", env_id, env_kwargs, low_high, path, source.robot, trust_pickle)
 
 
 def make_controller(name: str, env: gym.Env) -> Controller:

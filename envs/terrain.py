@@ -6,7 +6,7 @@ Levels 0..9 map to physical sizes:
 ========  ==========================================================================================
 type      level ``L`` means
 ========  ==========================================================================================
-flat      a plane (the level is ignored)
+flat      a plane (no levels: ``"flat"`` or ``"flat:0"``)
 rough     uniform random heights, peak-to-peak ``0.01·(L + 1)`` m, on a 0.1 m grid (level 1: 2 cm)
 slope     ramps of ``2.5·(L + 1)`` degrees, up 4 m, a 1 m plateau, down 4 m, repeating (level 1: 5 deg)
 stairs    steps ``0.02·(L + 1)`` m high and 0.30 m deep, 8 up, a 1 m landing, 8 down, repeating
@@ -41,6 +41,9 @@ class TerrainSpec:
         if isinstance(self.level, bool) or not isinstance(self.level, (int, np.integer)) \
                 or not 0 <= self.level <= MAX_LEVEL:
             raise ValueError(f"terrain level must be an integer in [0, {MAX_LEVEL}], got {self.level!r}")
+        if self.kind == "flat" and self.level != 0:
+            raise ValueError(f"terrain 'flat' has no levels, got level {self.level!r}; valid: flat, or rough:L, "
+                             f"slope:L, stairs:L with L in 0..{MAX_LEVEL}")
 
     @classmethod
     def parse(cls, text: str) -> "TerrainSpec":

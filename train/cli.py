@@ -11,9 +11,13 @@ import argparse
 import sys
 from typing import Sequence
 
-from train.cli_types import CLIError, command, count, finite, terrain
-from train.commands import cmd_bench, cmd_demo, cmd_eval, cmd_export, cmd_train, cmd_walk
+from train.cli_types import (EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, CLIError, command, count, finite,
+                             int_range, seed, terrain)
+from train.commands import cmd_bench, cmd_convert, cmd_demo, cmd_eval, cmd_export, cmd_train, cmd_walk
 from train.play import cmd_play
+
+TRUST_PICKLE_HELP = ("also load pickled files (legacy vecnormalize.pkl, models quadgait cannot rebuild from plain "
+                     "data): they can run arbitrary code, so only for files you trust")
 
 
 def _add_rollout_args(p: argparse.ArgumentParser, default_seconds: float) -> None:
@@ -21,7 +25,7 @@ def _add_rollout_args(p: argparse.ArgumentParser, default_seconds: float) -> Non
 
     p.add_argument("--robot", default=DEFAULT_ROBOT, choices=robot_names(), help="robot description")
     p.add_argument("--seconds", type=finite(float, 0.1, 3600), default=default_seconds, help="episode length, s")
-    p.add_argument("--seed", type=int, default=0, help="reset seed")
+    p.add_argument("--seed", type=seed, default=0, help="reset seed, in [0, 2**32 - 1]")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--outside-range", choices=("skip", "run"), default="skip",
                        help="a policy's cells whose command lies outside its training range: skip them (default; "
                             "reported as outside the range) or run them flagged")
+    bench.add_argument("--trust-pickle", action="store_true", help=TRUST_PICKLE_HELP)
     bench.set_defaults(func=cmd_bench)
 
     demo = sub.add_parser("demo", help="trot for 10 s; write video, footfall diagram and summary to --out")
@@ -75,25 +80,30 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--algo", default=None, metavar="NAME", help="ppo (default) or sac")
     train.add_argument("--timesteps", type=count, required=True,
                        help="total env steps (all envs together); with --resume, the new total")
-    train.add_argument("--envs", type=int, default=None, metavar="K", help="parallel envs (default: hyperparameters)")
-    train.add_argument("--seed", type=int, default=0, help="seed for torch, numpy and the envs")
+    train.add_argument("--envs", type=int_range(1, 256), default=None, metavar="K",
+                       help="parallel envs (default: the resumed run's, else the hyperparameters')")
+    train.add_argument("--seed", type=seed, default=None,
+                       help="seed for torch, numpy and the envs, in [0, 2**32 - 1] (default: the resumed run's, "
+                            "else 0)")
     train.add_argument("--out", default=None, metavar="RUN_DIR", help="run folder (default with --resume: that one)")
     train.add_argument("--hyperparams", default=None, metavar="FILE.yaml",
                        help="hyperparameter file (default: the packaged train/hyperparams/ALGO.yaml)")
     train.add_argument("--resume", default=None, metavar="RUN_DIR", help="continue from RUN_DIR's last checkpoint")
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    train.add_argument("--trust-pickle", action="store_true", help=TRUST_PICKLE_HELP)
     train.set_defaults(func=cmd_train)
 
     ev = sub.add_parser("eval", help="roll a trained policy out and report like 'walk'")
     ev.add_argument("policy", metavar="RUN_DIR_OR_MODEL", help="run folder, model .zip or checkpoint")
     ev.add_argument("--seconds", type=finite(float, 0.1, 3600), default=20.0, help="episode length, s")
-    ev.add_argument("--seed", type=int, default=0, help="reset seed")
+    ev.add_argument("--seed", type=seed, default=0, help="reset seed, in [0, 2**32 - 1]")
     ev.add_argument("--video", metavar="FILE.mp4", help="write a follow-camera video (.mp4 or .gif)")
     ev.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     ev.add_argument("--terrain", type=terrain, default=None, metavar="TYPE:LEVEL",
                     help="terrain to evaluate on (default: the one the policy was trained on)")
     ev.add_argument("--command", type=command, default=None, metavar="VX,VY,YAW_RATE",
                     help="have the env's task hold this command (m/s, m/s, rad/s); default: the task's own")
+    ev.add_argument("--trust-pickle", action="store_true", help=TRUST_PICKLE_HELP)
     ev.set_defaults(func=cmd_eval)
 
     play = sub.add_parser("play", help="drive a controller from the keyboard (PyBullet window), or follow a course")
@@ -105,26 +115,56 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--video", metavar="FILE.mp4", help="with --course: write a follow-camera video")
     play.add_argument("--seconds", type=finite(float, 0.1, 3600), default=None,
                       help="with --course: episode length, s (default: the course's)")
-    play.add_argument("--seed", type=int, default=0, help="reset seed")
+    play.add_argument("--seed", type=seed, default=0, help="reset seed")
     play.add_argument("--json", action="store_true", help="with --course: print one JSON object")
     play.set_defaults(func=cmd_play)
 
     export = sub.add_parser("export", help="write a run's deterministic policy as ONNX (normalisation folded in)")
     export.add_argument("policy", metavar="RUN_DIR", help="run folder, model .zip or checkpoint")
     export.add_argument("--onnx", required=True, metavar="FILE.onnx", help="output file")
+    export.add_argument("--trust-pickle", action="store_true", help=TRUST_PICKLE_HELP)
     export.set_defaults(func=cmd_export)
+
+    convert = sub.add_parser("convert", help="rewrite a run folder from an older quadgait in the current policy "
+                                             "format (metadata and normaliser inside each model, no pickles)")
+    convert.add_argument("run", metavar="RUN_DIR", help="run folder with config.yaml")
+    convert.add_argument("--trust-pickle", action="store_true",
+                         help="read its vecnormalize.pkl files (pickles can run arbitrary code: trusted folders only)")
+    convert.set_defaults(func=cmd_convert)
     return parser
 
 
+def _error(args: argparse.Namespace, message: str) -> int:
+    print(f"quadgait {args.subcommand}: error: {' '.join(message.split())}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (see :mod:`train.cli_types` and docs/reliability.md)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = None if argv is None else list(argv)
     try:
         return args.func(args)
-    except (CLIError, ValueError, FileNotFoundError, RuntimeError) as exc:
-        print(f"quadgait {args.subcommand}: error: {exc}", file=sys.stderr)
-        return 2
+    except BrokenPipeError:  # stdout closed early (`| head`): stop quietly, as a SIGPIPE'd program would
+        try:
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        print(f"\nquadgait {args.subcommand}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (CLIError, ValueError, RuntimeError) as exc:
+        return _error(args, str(exc))
+    except OSError as exc:
+        if exc.strerror is None:
+            return _error(args, str(exc) or type(exc).__name__)
+        return _error(args, exc.strerror + (f": {str(exc.filename)!r}" if exc.filename else ""))
+    except MemoryError:
+        return _error(args, "out of memory (a hyperparameter or setting asks for more than this machine has)")
 
 
 if __name__ == "__main__":

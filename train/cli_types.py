@@ -1,4 +1,5 @@
-"""Argument types of the ``quadgait`` command line: each rejects bad input with one line naming what is valid."""
+"""Argument types and exit codes of the ``quadgait`` command line: each type rejects bad input with one line naming
+what is valid."""
 
 from __future__ import annotations
 
@@ -6,8 +7,42 @@ import argparse
 import math
 
 
+#: Exit codes (docs/reliability.md). 1 is left to Python: an uncaught exception, i.e. a bug.
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2  # bad arguments, files or paths; one line on stderr, nothing run
+EXIT_FAILED = 3  # the run completed, but the robot fell (walk, demo, eval) or benchmark cells failed
+EXIT_INTERRUPTED = 130  # Ctrl-C; train saved a checkpoint, bench wrote a partial report
+EXIT_BROKEN_PIPE = 141  # stdout was closed early (e.g. `| head`), as a program killed by SIGPIPE
+
+MAX_SEED = 2**32 - 1
+
+
 class CLIError(Exception):
     """A user error: printed as one line on stderr, exit code 2."""
+
+
+def seed(text: str) -> int:
+    """A reset/training seed: a whole number in [0, 2**32 - 1]."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range [0, {MAX_SEED}]")
+    return value
+
+
+def int_range(lo: int, hi: int):
+    """A whole number in [lo, hi]."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{text!r} is out of range [{lo}, {hi}]")
+        return value
+    return parse
 
 
 def finite(kind: type, lo: float | None = None, hi: float | None = None):

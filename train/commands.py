@@ -1,13 +1,22 @@
-"""The bodies of the ``quadgait`` sub-commands (the parser is in :mod:`train.cli`)."""
+"""The bodies of the ``quadgait`` sub-commands (the parser is in :mod:`train.cli`).
+
+Each checks its inputs and output paths before any work starts and returns an exit code (:mod:`train.cli_types`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from train.atomic import dumps, write_json
-from train.cli_types import CLIError
+from train.cli_types import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, CLIError
+from train.paths import prepare_output_dir
+
+
+def _trust_notice(args: argparse.Namespace) -> None:
+    if getattr(args, "trust_pickle", False):
+        print(f"quadgait {args.subcommand}: --trust-pickle: pickled files will be loaded; they can run arbitrary "
+              "code, so use it only for files you trust", file=sys.stderr)
 
 
 def _walk(args: argparse.Namespace, gait: str, command: tuple[float, float, float], render_mode: str | None,
@@ -23,20 +32,19 @@ def _walk(args: argparse.Namespace, gait: str, command: tuple[float, float, floa
 
 
 def cmd_walk(args: argparse.Namespace) -> int:
-    from train.video import FrameGrabber, check_video_path
+    from train.video import VideoWriter, check_video_path
 
     if args.gui and args.video:
         raise CLIError("--gui and --video cannot be combined (the GUI renders on screen, the video offscreen)")
+    command = (args.speed, args.lateral_speed, args.yaw_rate)
     if args.video:
         check_video_path(args.video)
-    command = (args.speed, args.lateral_speed, args.yaw_rate)
-    grabber = FrameGrabber(every=2) if args.video else None
-    render_mode = "human" if args.gui else ("rgb_array" if args.video else None)
-    rollout, summary = _walk(args, args.gait, command, render_mode, grabber)
+        with VideoWriter(args.video, every=2) as writer:
+            rollout, summary = _walk(args, args.gait, command, "rgb_array", writer)
+            summary["video"] = str(writer.finish())
+    else:
+        rollout, summary = _walk(args, args.gait, command, "human" if args.gui else None)
     summary["terrain"] = args.terrain
-    if grabber is not None:
-        grabber.write(args.video, grabber.fps(1.0 / rollout.dt_s))
-        summary["video"] = str(args.video)
     if args.json:
         print(dumps(summary, indent=None))
     else:
@@ -46,26 +54,26 @@ def cmd_walk(args: argparse.Namespace) -> int:
               f"gait measured: {summary['metrics']['gait']}")
         if args.video:
             print(f"video: {args.video}")
-    return 1 if rollout.fell else 0
+    return EXIT_FAILED if rollout.fell else EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from train.plots import footfall_diagram
-    from train.video import FrameGrabber
+    from train.video import VideoWriter
 
-    out = Path(args.out)
-    grabber = FrameGrabber(every=2)
+    out = prepare_output_dir(args.out, "--out")
     print(f"quadgait demo: {args.gait} at 0.5 m/s for {args.seconds:.0f} s on {args.robot} (rendering video) ...",
           flush=True)
-    rollout, summary = _walk(args, args.gait, (0.5, 0.0, 0.0), "rgb_array", grabber)
-    video = grabber.write(out / f"{args.gait}.mp4", grabber.fps(1.0 / rollout.dt_s))
+    with VideoWriter(out / f"{args.gait}.mp4", every=2) as writer:
+        rollout, summary = _walk(args, args.gait, (0.5, 0.0, 0.0), "rgb_array", writer)
+        video = writer.finish()
     diagram = footfall_diagram([(f"{args.gait} (measured contacts)", rollout)], out / f"{args.gait}_footfall.png")
     write_json(out / "summary.json", summary)
     print(f"distance {summary['distance_m']:.2f} m, mean forward speed {summary['mean_speed_mps']:.3f} m/s, "
           f"heading drift {summary['heading_drift_deg']:.1f} deg, fell: {'yes' if rollout.fell else 'no'}, "
           f"measured gait: {summary['metrics']['gait']}, duty factor {summary['metrics']['duty_factor_mean']:.2f}")
     print(f"wrote {video}, {diagram} and {out / 'summary.json'}")
-    return 1 if rollout.fell else 0
+    return EXIT_FAILED if rollout.fell else EXIT_OK
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -94,12 +102,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise CLIError(f"--workers must be at least 1, got {args.workers}")
     if args.ray and args.workers > 1:
         raise CLIError("--ray and --workers cannot be combined")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise CLIError(f"--out {str(out)!r} exists and is not a folder")
+    if args.ray:
+        runner.check_ray_address(args.ray)
+    out = prepare_output_dir(args.out, "--out")
     rollout_dir = str(out / "rollouts") if args.save_rollouts else None
     cells = runner.make_cells(controllers, scenarios, args.episodes, robot, rollout_dir,
-                              outside_range=args.outside_range == "run")
+                              outside_range=args.outside_range == "run", trust_pickle=args.trust_pickle)
+    _trust_notice(args)
 
     from tqdm import tqdm
 
@@ -109,21 +118,30 @@ def cmd_bench(args: argparse.Namespace) -> int:
         bar.set_postfix_str(f"{record['controller']} / {record['scenario']}", refresh=False)
         bar.update(1)
 
+    if args.ray:
+        executor, run = f"ray ({args.ray})", lambda: runner.run_ray(cells, args.ray, progress)
+    elif args.workers > 1:
+        executor, run = f"{args.workers} local workers", lambda: runner.run_local(cells, args.workers, progress)
+    else:
+        executor, run = "serial", lambda: runner.run_serial(cells, progress)
     start = time.perf_counter()
+    interrupted = False
     try:
-        if args.ray:
-            records, executor = runner.run_ray(cells, args.ray, progress), f"ray ({args.ray})"
-        elif args.workers > 1:
-            records, executor = runner.run_local(cells, args.workers, progress), f"{args.workers} local workers"
-        else:
-            records, executor = runner.run_serial(cells, progress), "serial"
+        records = run()
+    except runner.BenchInterrupted as exc:
+        records, interrupted = exc.records, True
     finally:
         bar.close()
     wall = time.perf_counter() - start
     command_line = "quadgait " + " ".join(shlex.quote(a) for a in (sys.argv[1:] if args.argv is None else args.argv))
     results = report.build_results(records, controllers, scenarios, episodes=args.episodes, robot=robot,
-                                   command_line=command_line, executor=executor, wall_clock_s=wall)
+                                   command_line=command_line, executor=executor, wall_clock_s=wall,
+                                   planned=len(cells), interrupted=interrupted)
     written = report.write_report(out, results, records)
+    if interrupted:
+        print(f"quadgait bench: interrupted; {len(records)} of {len(cells)} episodes finished; wrote a partial "
+              f"report: {', '.join(str(p) for p in written)}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     failed = len(results["failures"])
     if args.json:
         print(dumps({"suite_version": results["suite_version"], "summary": results["summary"],
@@ -133,22 +151,35 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(report.markdown_table(results))
         print(f"{len(cells)} episodes in {wall:.1f} s ({executor}); {failed} failed; wrote "
               + ", ".join(str(p) for p in written))
-    return 1 if failed else 0
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     import shlex
     import time
 
+    from train.run_guard import TrainingInterrupted
     from train.training import train
 
     if args.out is None and args.resume is None:
         raise CLIError("give a run folder with --out RUN_DIR (or continue one with --resume RUN_DIR)")
     argv = sys.argv[1:] if args.argv is None else args.argv
+    _trust_notice(args)
     start = time.perf_counter()
-    out = train(args.env, args.algo, args.timesteps, args.envs, args.seed, args.out,
-                hyperparams_path=args.hyperparams, resume=args.resume, progress=not args.no_progress,
-                command="quadgait " + shlex.join(argv))
+    try:
+        out = train(args.env, args.algo, args.timesteps, args.envs, args.seed, args.out,
+                    hyperparams_path=args.hyperparams, resume=args.resume, progress=not args.no_progress,
+                    command="quadgait " + shlex.join(argv), trust_pickle=args.trust_pickle)
+    except (EOFError, ConnectionResetError, BrokenPipeError) as exc:  # the pipe to a SubprocVecEnv worker broke
+        run = args.out or args.resume
+        raise CLIError(f"an env worker process died ({type(exc).__name__}); the run's checkpoints are intact: "
+                       f"continue with quadgait train --resume {shlex.quote(str(run))} --timesteps "
+                       f"{args.timesteps}") from None
+    except TrainingInterrupted as stop:
+        saved = f"saved {stop.checkpoint}" if stop.checkpoint is not None else "no checkpoint could be saved"
+        print(f"quadgait train: interrupted at step {stop.step}; {saved}; continue with: quadgait train --resume "
+              f"{shlex.quote(str(stop.run))} --timesteps {args.timesteps}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     from train.callbacks import read_eval_csv
 
     rows = read_eval_csv(out / "eval.csv")
@@ -156,14 +187,15 @@ def cmd_train(args: argparse.Namespace) -> int:
             f"{'fell' if rows[-1]['fell'] else 'stayed up'}") if rows else ""
     print(f"trained for {time.perf_counter() - start:.0f} s into {out}{last}")
     print(f"next: quadgait eval {out}   |   tensorboard --logdir {out / 'tb'}")
-    return 0
+    return EXIT_OK
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from train.evaluate import evaluate
 
+    _trust_notice(args)
     summary = evaluate(args.policy, args.seconds, args.seed, video=args.video, terrain=args.terrain,
-                       command=args.command)
+                       command=args.command, trust_pickle=args.trust_pickle)
     if args.json:
         print(dumps(summary, indent=None))
     else:
@@ -178,17 +210,31 @@ def cmd_eval(args: argparse.Namespace) -> int:
               f"fell: {'yes' if summary['fell'] else 'no'}, gait measured: {summary['metrics']['gait']}")
         if args.video:
             print(f"video: {summary['video']}")
-    return 1 if summary["fell"] else 0
+    return EXIT_FAILED if summary["fell"] else EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from envs.controllers import resolve_policy
     from train.export import export_onnx
 
-    info = export_onnx(resolve_policy(args.policy), args.onnx)
+    _trust_notice(args)
+    info = export_onnx(resolve_policy(args.policy), args.onnx, trust_pickle=args.trust_pickle)
     print(f"wrote {info['path']}: input 'observation' float32 [batch, {info['obs_dim']}] (raw"
           f"{', normalisation folded in' if info['normalized'] else ''}), output 'action' [batch, {info['act_dim']}]; "
           f"max |onnx - stable-baselines3| = {info['max_abs_error']:.1e} on {info['checked']} observations")
-    return 0
+    return EXIT_OK
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from train.convert import convert_run
+
+    _trust_notice(args)
+    written = convert_run(args.run, trust_pickle=args.trust_pickle)
+    if not written:
+        print(f"{args.run} is already in the current format")
+    else:
+        print("wrote " + ", ".join(str(p) for p in written) + "; the .pkl files are no longer read and can be "
+              "deleted")
+    return EXIT_OK
 
 

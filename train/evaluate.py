@@ -11,13 +11,14 @@ import numpy as np
 
 def evaluate(path: str | os.PathLike, seconds: float = 20.0, seed: int = 0,
              video: str | os.PathLike | None = None, terrain: str | None = None,
-             command: Any = None) -> dict[str, Any]:
+             command: Any = None, trust_pickle: bool = False) -> dict[str, Any]:
     """Roll the policy at ``path`` out deterministically for ``seconds`` (simulated s) in the env it was trained
     in, and summarise it (:func:`envs.rollout.summarize_episode`).
 
     The command is the env task's own (the walk task's target speed, or a command task's seeded draws) unless
     ``command`` (vx, vy, yaw rate) asks the task to hold one; the summary says whether that command lies in the
-    policy's training range (``command_in_training_range``).
+    policy's training range (``command_in_training_range``). ``trust_pickle`` lets legacy pickled files load (see
+    :mod:`envs.policies.loading`). With ``video``, frames are streamed into that file (checked before anything runs).
 
     Raises:
         PolicyLoadError: missing or corrupt policy, or spaces that do not match the env (the message says which).
@@ -26,7 +27,7 @@ def evaluate(path: str | os.PathLike, seconds: float = 20.0, seed: int = 0,
     from envs.controllers import resolve_controller, resolve_policy
     from envs.policies.loading import PolicyLoadError
     from envs.rollout import run_controller
-    from train.video import FrameGrabber, check_video_path
+    from train.video import VideoWriter, check_video_path
 
     resolved = Path(resolve_policy(str(path)))
     if not resolved.exists():
@@ -35,12 +36,14 @@ def evaluate(path: str | os.PathLike, seconds: float = 20.0, seed: int = 0,
         raise ValueError(f"seconds must be > 0, got {seconds}")
     if video is not None:
         check_video_path(video)
-    spec = resolve_controller(str(resolved.resolve()))  # a path, even if named like a gait preset
-    grabber = FrameGrabber(every=2) if video is not None else None
-    episode = run_controller(spec, seconds=seconds, seed=seed, command=command,
-                             settings={"terrain": terrain} if terrain is not None else None,
-                             render_mode="rgb_array" if video is not None else None, on_step=grabber)
-    summary = dict(episode.summary, controller=str(path), command_range=spec.describe_range())
-    if grabber is not None:
-        summary["video"] = str(grabber.write(video, grabber.fps(1.0 / episode.rollout.dt_s)))
-    return summary
+    # a path, even if named like a gait preset
+    spec = resolve_controller(str(resolved.resolve()), trust_pickle=trust_pickle)
+    settings = {"terrain": terrain} if terrain is not None else None
+    if video is None:
+        episode = run_controller(spec, seconds=seconds, seed=seed, command=command, settings=settings)
+        return dict(episode.summary, controller=str(path), command_range=spec.describe_range())
+    with VideoWriter(video, every=2) as writer:
+        episode = run_controller(spec, seconds=seconds, seed=seed, command=command, settings=settings,
+                                 render_mode="rgb_array", on_step=writer)
+        written = writer.finish()
+    return dict(episode.summary, controller=str(path), command_range=spec.describe_range(), video=str(written))

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import os
 import warnings
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from envs.policies.loading import ObservationNormalizer, PolicyLoadError, load_policy
 from train.atomic import atomic_path
-from envs.policies.loading import ObservationNormalizer, PolicyLoadError, load_model, resolve_model_path
+from train.paths import check_output_file
 
 #: Largest |onnxruntime − stable-baselines3| accepted in the export check.
 TOLERANCE = 1e-5
@@ -95,28 +95,28 @@ def max_deviation(onnx_path: str | os.PathLike, model, normalizer: ObservationNo
 
 
 def export_onnx(run_dir: str | os.PathLike, path: str | os.PathLike, n_check: int = 256,
-                seed: int = 0) -> dict[str, Any]:
+                seed: int = 0, trust_pickle: bool = False) -> dict[str, Any]:
     """Export the deterministic policy of ``run_dir`` (a run folder, model .zip or checkpoint) to ``path``.
+
+    ``path`` is checked (suffix, folder created and writable) before anything is loaded. The policy is loaded with
+    :func:`envs.policies.loading.load_policy` (its normaliser is required when it was trained with one, and must
+    fit its observation; ``trust_pickle`` lets legacy pickled files load).
 
     Returns:
         ``path``, ``obs_dim``, ``act_dim``, ``normalized`` (whether normalisation is folded in), ``checked`` (the
         number of random observations compared) and ``max_abs_error`` (largest action difference to SB3).
 
     Raises:
+        OutputPathError: ``path`` does not end in .onnx, is a folder, or cannot be written.
         PolicyLoadError: missing or corrupt run folder / model / normaliser, or an unsupported policy.
         RuntimeError: the exported graph disagrees with stable-baselines3 by more than :data:`TOLERANCE`
             (nothing is written).
     """
     import torch
 
-    path = Path(path)
-    if path.suffix.lower() != ".onnx":
-        raise ValueError(f"ONNX file {str(path)!r} must end in .onnx")
-    if path.is_dir():
-        raise ValueError(f"ONNX path {str(path)!r} is a directory")
-    model_path, normalizer_path = resolve_model_path(run_dir)
-    model = load_model(model_path)
-    normalizer = ObservationNormalizer.load(normalizer_path) if normalizer_path is not None else None
+    path = check_output_file(path, "ONNX file", (".onnx",))
+    loaded = load_policy(run_dir, trust_pickle)
+    model, normalizer = loaded.model, loaded.normalizer
     module = _policy_module(model, normalizer)
     obs_dim = int(np.prod(model.observation_space.shape))
     act_dim = int(np.prod(model.action_space.shape))

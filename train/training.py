@@ -4,46 +4,56 @@ Run folder layout (``RUN/``)::
 
     config.yaml            resolved config: env id, algo, seed, n_envs, timesteps, hyperparams, env_kwargs, version
     command.txt            the command line(s) that trained it, one per session
-    model.zip              final model (stable-baselines3)
-    vecnormalize.pkl       final VecNormalize statistics (only when ``normalize: true``)
+    model.zip              final model (stable-baselines3) with its metadata and normaliser (``quadgait.json`` inside)
+    vecnormalize.json      final VecNormalize state as plain JSON (only when ``normalize: true``)
     eval.csv               step, wall_clock_s, mean_speed_mps, fell, distance_m (one row per evaluation)
     tb/                    TensorBoard logs (``tensorboard --logdir RUN/tb``)
-    checkpoints/ckpt_<steps>.zip + vecnormalize_<steps>.pkl
+    checkpoints/ckpt_<steps>.zip   model, metadata and normaliser in one file
 
 Normalisation: with ``normalize: true`` a ``VecNormalize`` normalises observations *and* rewards (the reward by a
 running estimate of the discounted return's spread, with the algorithm's gamma); observations are clipped to ±10.
 Only the observation statistics matter for running the policy.
 
-Resuming loads the highest-step checkpoint and its normaliser and continues the step count. For SAC the replay
-buffer is not checkpointed (it can be hundreds of MB): a resumed SAC run refills it from scratch. Every file is written atomically (temp file, then
-``os.replace``); a checkpoint's normaliser is written before its model, so a ``ckpt_<steps>.zip`` that exists is
-complete and has its normaliser beside it.
+Resuming loads the newest checkpoint that loads (model and normaliser) and continues the step count, with the
+recorded number of envs and seed unless ``--envs``/``--seed`` override them. For SAC the replay buffer is not
+checkpointed (it can be hundreds of MB): a resumed SAC run refills it from scratch. Every file is written atomically
+(temp file, then ``os.replace``). One run holds a folder at a time (:func:`train.run_guard.run_lock`). Ctrl-C stops
+at the next env step and saves a checkpoint (:class:`train.run_guard.TrainingInterrupted`); the steps of an
+unfinished rollout are counted but not learned from.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
-import pickle
 import shlex
 import sys
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 
+from envs.policies.files import PolicyLoadError
+from envs.policies.loading import CHECKPOINT_DIR, CONFIG_FILE, MODEL_FILE, NORMALIZER_FILE, read_run_config
 from envs.registry import episode_steps
-from train.atomic import atomic_path, write_text
+from train.atomic import write_text
 from train.callbacks import Evaluator, Periodic, TqdmProgress, WallClock, read_eval_csv, write_eval_csv
+from train.checkpoints import (RunIdentity, latest_checkpoint, load_checkpoint_model, save_checkpoint,
+                               save_normalizer_json, save_policy, usable_checkpoints)
 from train.hyperparams import algorithm_class, algorithm_kwargs, load_hyperparams, validate_hyperparams
-from envs.policies.loading import (CHECKPOINT_DIR, CHECKPOINT_RE, CONFIG_FILE, MODEL_FILE, NORMALIZER_FILE, PolicyLoadError,
-                          read_run_config)
+from train.paths import prepare_output_dir
+from train.run_guard import LOCK_FILE, StopOnInterrupt, TrainingInterrupted, ignore_sigint, run_lock, stop_on_sigint
+
+__all__ = ["train", "latest_checkpoint", "registered_env_ids", "check_env_id", "make_vec_env"]
 
 EVAL_FILE = "eval.csv"
 COMMAND_FILE = "command.txt"
 TB_DIR = "tb"
 CLIP_OBS = 10.0
+MAX_SEED = 2**32 - 1
+#: Resident memory of one SubprocVecEnv worker, MB (Python, NumPy, PyBullet, torch and one env; measured by
+#: benchmarks/env_memory.py: 270 MB RSS, 200 MB PSS).
+WORKER_MB = 270
 
 
 def registered_env_ids() -> list[str]:
@@ -67,53 +77,20 @@ def _make_env(env_id: str, env_kwargs: dict[str, Any], max_episode_steps: int | 
     return Monitor(gym.make(env_id, max_episode_steps=max_episode_steps, **env_kwargs))
 
 
+def _make_worker_env(env_id: str, env_kwargs: dict[str, Any], max_episode_steps: int | None = None) -> gym.Env:
+    """:func:`_make_env` in a SubprocVecEnv worker: Ctrl-C is left to the parent, which saves and closes them."""
+    ignore_sigint()
+    return _make_env(env_id, env_kwargs, max_episode_steps)
+
+
 def make_vec_env(env_id: str, env_kwargs: dict[str, Any], n_envs: int, max_episode_steps: int | None = None):
     """``n_envs`` monitored envs: a SubprocVecEnv (one process each), or a DummyVecEnv for one."""
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 
-    fns = [functools.partial(_make_env, env_id, dict(env_kwargs), max_episode_steps) for _ in range(n_envs)]
-    return DummyVecEnv(fns) if n_envs == 1 else SubprocVecEnv(fns)
-
-
-def latest_checkpoint(run_dir: str | Path) -> tuple[int, Path, Path | None]:
-    """(steps, model .zip, normaliser .pkl or None) of the highest-step checkpoint in ``run_dir/checkpoints``.
-
-    Raises:
-        PolicyLoadError: no such folder, or no checkpoint in it.
-    """
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise PolicyLoadError(f"no run folder at {str(run_dir)!r}")
-    found = [(int(m.group(1)), p) for p in (run_dir / CHECKPOINT_DIR).glob("ckpt_*.zip")
-             if (m := CHECKPOINT_RE.fullmatch(p.name))]
-    if not found:
-        raise PolicyLoadError(f"run folder {str(run_dir)!r} has no checkpoint ({CHECKPOINT_DIR}/ckpt_<steps>.zip)")
-    step, model = max(found)
-    normalizer = model.parent / f"vecnormalize_{step}.pkl"
-    return step, model, normalizer if normalizer.is_file() else None
-
-
-def save_checkpoint(model, vec_normalize, run_dir: Path, step: int, wall_clock_s: float) -> Path:
-    """Write ``checkpoints/vecnormalize_<step>.pkl`` then ``checkpoints/ckpt_<step>.zip``, each atomically."""
-    folder = run_dir / CHECKPOINT_DIR
-    if vec_normalize is not None:
-        with atomic_path(folder / f"vecnormalize_{step}.pkl") as tmp:
-            vec_normalize.save(str(tmp))
-    model.quadgait_wall_clock_s = float(wall_clock_s)  # saved in the zip; resumed runs continue the clock
-    path = folder / f"ckpt_{step}.zip"
-    with atomic_path(path) as tmp:
-        model.save(tmp)
-    return path
-
-
-def _load_normalizer(path: Path):
-    try:
-        with open(path, "rb") as f:
-            vec = pickle.load(f)  # noqa: S301 - run folders are trusted input (documented)
-        vec.obs_rms.mean  # noqa: B018 - fail here, not mid-training, if it is not a VecNormalize
-        return vec
-    except Exception as exc:  # noqa: BLE001
-        raise PolicyLoadError(f"corrupt checkpoint normaliser {str(path)!r}: {type(exc).__name__}: {exc}") from None
+    if n_envs == 1:
+        return DummyVecEnv([functools.partial(_make_env, env_id, dict(env_kwargs), max_episode_steps)])
+    return SubprocVecEnv([functools.partial(_make_worker_env, env_id, dict(env_kwargs), max_episode_steps)
+                          for _ in range(n_envs)])
 
 
 def _check_out(out: Path, resume: Path | None) -> None:
@@ -153,108 +130,149 @@ def _resolve(env_id: str | None, algo: str | None, hyperparams_path: str | Path 
     return env_id, algo, hyperparams, config
 
 
-def train(env_id: str | None, algo: str | None, timesteps: int, n_envs: int | None, seed: int, out: str | Path | None,
-          hyperparams_path: str | Path | None = None, resume: str | Path | None = None, progress: bool = True,
-          command: str | None = None, callbacks: list | None = None) -> Path:
+def _recorded(config: dict | None, key: str, given: int | None, default: int, flag: str) -> int:
+    """A resumed run's recorded ``key`` unless ``given`` overrides it (said on stderr)."""
+    recorded = config.get(key) if config is not None else None
+    if not isinstance(recorded, int) or isinstance(recorded, bool):
+        recorded = None
+    if given is None:
+        return recorded if recorded is not None else default
+    if recorded is not None and given != recorded:
+        print(f"quadgait train: {flag} {given} overrides the run's recorded {recorded}", file=sys.stderr)
+    return given
+
+
+def _warn_if_short_of_memory(n_envs: int) -> None:
+    """Say so when ``n_envs`` worker processes would not fit in the memory available now (Linux)."""
+    if n_envs < 2:
+        return
+    try:
+        fields = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+        available_mb = int(fields["MemAvailable"].split()[0]) / 1024
+    except (OSError, KeyError, ValueError):
+        return
+    if n_envs * WORKER_MB > available_mb:
+        print(f"quadgait train: warning: {n_envs} env processes need about {n_envs * WORKER_MB / 1024:.1f} GB "
+              f"({WORKER_MB} MB each) and {available_mb / 1024:.1f} GB is available; consider fewer --envs",
+              file=sys.stderr)
+
+
+def _probe_env(env_id: str, env_kwargs: dict[str, Any]):
+    """Build one env in this process (before any worker starts) so bad settings fail with their own message.
+
+    Returns:
+        (observation space, action space, robot name).
+    """
+    import envs  # noqa: F401
+
+    try:
+        env = gym.make(env_id, **env_kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"env_kwargs {env_kwargs}: {exc}") from None
+    try:
+        return env.observation_space, env.action_space, env.unwrapped.settings.robot
+    finally:
+        env.close()
+
+
+def train(env_id: str | None, algo: str | None, timesteps: int, n_envs: int | None, seed: int | None,
+          out: str | Path | None, hyperparams_path: str | Path | None = None, resume: str | Path | None = None,
+          progress: bool = True, command: str | None = None, callbacks: list | None = None,
+          trust_pickle: bool = False) -> Path:
     """Train ``algo`` on ``env_id`` for ``timesteps`` env steps (all envs together) into the run folder ``out``.
 
     Args:
         env_id, algo: e.g. ``"quadgait/LaikagoWalk-v0"``, ``"ppo"``; None = the resumed run's (or these defaults).
         timesteps: total env steps to reach; when resuming, the new total (the count continues from the checkpoint).
-        n_envs: parallel envs (None = the hyperparameters' ``n_envs``); one process each when more than one.
-        seed: seeds Python, NumPy, torch (``set_random_seed``) and the envs (``vec_env.seed(seed + start step)``).
-        out: the run folder (None = the resumed folder). Refuses a folder that already holds another run.
+        n_envs: parallel envs (None = the resumed run's, else the hyperparameters' ``n_envs``); one process each when
+            more than one.
+        seed: in [0, 2**32 - 1]; seeds Python, NumPy, torch (``set_random_seed``) and the envs
+            (``vec_env.seed(seed + start step)``). None = the resumed run's, else 0.
+        out: the run folder (None = the resumed folder). Refuses a folder that already holds another run, or that
+            another ``train`` is using.
         hyperparams_path: a YAML file like ``train/hyperparams/ppo.yaml`` (default: the packaged one).
-        resume: a run folder to continue from its highest-step checkpoint (model and normaliser).
+        resume: a run folder to continue from its newest checkpoint that loads (model and normaliser).
         progress: show a progress bar on stderr.
         command: the command line recorded in ``command.txt`` (default: ``sys.argv``).
         callbacks: extra stable-baselines3 callbacks.
+        trust_pickle: allow resuming from legacy checkpoints whose normaliser is a pickle.
 
     Returns:
         The run folder.
 
     Raises:
-        ValueError: bad algorithm, env id, hyperparameters or folder (:class:`~envs.policies.loading.PolicyLoadError` for a
+        ValueError: bad algorithm, env id, hyperparameters, settings or folder (:class:`PolicyLoadError` for a
             missing or corrupt run folder or checkpoint).
+        TrainingInterrupted: Ctrl-C; a checkpoint was saved first.
     """
-    import torch
-    from stable_baselines3.common.utils import set_random_seed
-    from stable_baselines3.common.vec_env import VecNormalize
-
     resume_dir = Path(resume) if resume is not None else None
-    env_id, algo, hp, _ = _resolve(env_id, algo, hyperparams_path, resume_dir)
+    env_id, algo, hp, config = _resolve(env_id, algo, hyperparams_path, resume_dir)
     out = Path(out) if out is not None else resume_dir
     if out is None:
         raise ValueError("give an output folder (--out)")
-    n_envs = int(n_envs if n_envs is not None else hp["n_envs"])
-    if n_envs < 1:
-        raise ValueError(f"--envs must be at least 1, got {n_envs}")
+    n_envs = _recorded(config, "n_envs", n_envs, hp["n_envs"], "--envs")
+    seed = _recorded(config, "seed", seed, 0, "--seed")
+    if not 1 <= n_envs <= 256:
+        raise ValueError(f"--envs must be in [1, 256], got {n_envs}")
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"--seed must be in [0, {MAX_SEED}], got {seed}")
     if timesteps < 1:
         raise ValueError(f"--timesteps must be at least 1, got {timesteps}")
     batch = hp.get("n_steps", 2048) * n_envs
     if algo == "ppo" and batch % hp.get("batch_size", 64):
         raise ValueError(f"n_steps x n_envs = {batch} is not a multiple of batch_size {hp.get('batch_size', 64)}")
     _check_out(out, resume_dir)
-    start_step, ckpt, ckpt_norm, norm = 0, None, None, None
-    if resume_dir is not None:
-        start_step, ckpt, ckpt_norm = latest_checkpoint(resume_dir)
-        if not zipfile.is_zipfile(ckpt):
-            raise PolicyLoadError(f"corrupt checkpoint {str(ckpt)!r} (not a zip archive)")
-        if hp["normalize"]:
-            if ckpt_norm is None:
-                raise PolicyLoadError(f"checkpoint {str(ckpt)!r} has no vecnormalize_{start_step}.pkl beside it")
-            norm = _load_normalizer(ckpt_norm)
-        if timesteps <= start_step:
-            raise ValueError(f"the last checkpoint is already at {start_step} steps; ask for more with --timesteps")
+    created = not out.exists()
+    prepare_output_dir(out, "--out")
+    try:
+        observation_space, action_space, robot = _probe_env(env_id, hp["env_kwargs"])
+        candidates = []
+        if resume_dir is not None:
+            candidates = usable_checkpoints(resume_dir, env_id, hp["normalize"], tuple(observation_space.shape),
+                                            trust_pickle)
+            if timesteps <= candidates[0].step:
+                raise ValueError(f"the last checkpoint is already at {candidates[0].step} steps; ask for more with "
+                                 "--timesteps")
+        _warn_if_short_of_memory(n_envs)
+        with run_lock(out):
+            for stale in (out / CHECKPOINT_DIR).glob(".*.partial.*"):  # temp files of a write that was killed
+                stale.unlink()
+            return _train(env_id, algo, hp, timesteps, n_envs, seed, out, resume_dir, candidates, robot, progress,
+                          command, callbacks, trust_pickle)
+    except BaseException:
+        if created and out.is_dir() and not [p for p in out.iterdir() if p.name != LOCK_FILE]:
+            out.rmdir()  # nothing was written: leave no empty run folder behind
+        raise
+
+
+def _train(env_id, algo, hp, timesteps, n_envs, seed, out, resume_dir, candidates, robot, progress, command,
+           callbacks, trust_pickle) -> Path:
+    import torch
+    from stable_baselines3.common.utils import set_random_seed
+
     algo_cls, kwargs = algorithm_class(algo), algorithm_kwargs(hp)
     kwargs.setdefault("device", "cpu")
-    policy = hp["policy"]
-
-    out.mkdir(parents=True, exist_ok=True)
-    for stale in (out / CHECKPOINT_DIR).glob(".*.partial.*"):  # temp files of a write that was killed
-        stale.unlink()
-
+    identity = RunIdentity(algo, hp, env_id, copy.deepcopy(hp["env_kwargs"]), robot)
     threads = torch.get_num_threads()
     venv = eval_env = None
     try:
         torch.set_num_threads(1)  # small MLPs: one thread is as fast, and leaves the cores to the env processes
         set_random_seed(seed)
         venv = make_vec_env(env_id, hp["env_kwargs"], n_envs, episode_steps(hp["episode_seconds"], hp["env_kwargs"]))
-        vec_normalize = None
-        if hp["normalize"]:
-            if norm is not None:
-                norm.set_venv(venv)
-                vec_normalize = norm
-            else:
-                vec_normalize = VecNormalize(venv, norm_obs=True, norm_reward=True, clip_obs=CLIP_OBS,
-                                             gamma=float(hp.get("gamma", 0.99)))
-            vec_normalize.training = True
-        train_env = vec_normalize if vec_normalize is not None else venv
-        train_env.seed(seed + start_step)
         tb = str(out / TB_DIR) if _tensorboard_available() else None
         if tb is None:
             print("quadgait train: tensorboard is not installed (pip install 'quadgait[tensorboard]'); "
                   "writing no TensorBoard logs", file=sys.stderr)
-        if ckpt is not None:
-            try:
-                model = algo_cls.load(ckpt, env=train_env, device=kwargs["device"], tensorboard_log=tb)
-            except Exception as exc:  # noqa: BLE001
-                raise PolicyLoadError(f"corrupt checkpoint {str(ckpt)!r}: {type(exc).__name__}: {exc}") from None
-            model.set_random_seed(seed)
-            print(f"quadgait train: resuming from {ckpt} at step {model.num_timesteps}", file=sys.stderr)
-        else:
-            try:
-                model = algo_cls(policy, train_env, seed=seed, tensorboard_log=tb, **kwargs)
-            except (TypeError, AssertionError, KeyError) as exc:
-                raise ValueError(f"stable-baselines3 rejected the hyperparameters: {type(exc).__name__}: "
-                                 f"{exc}") from None
+        model, vec_normalize, resumed = _model(algo_cls, hp, kwargs, venv, seed, tb, candidates, trust_pickle)
+        start_step = resumed.step if resumed is not None else 0
         # The folder's files change only once the model loaded: a failed resume leaves the run as it was.
-        _write_config(out, env_id, algo, seed, n_envs, timesteps, hp, resume_dir, start_step, norm)
-        old_commands = (out / COMMAND_FILE).read_text() if (out / COMMAND_FILE).is_file() else ""
+        _write_config(out, env_id, algo, seed, n_envs, timesteps, hp, resume_dir, resumed, robot)
+        fresh = resumed is None or not (out / COMMAND_FILE).is_file()  # a dead run's command.txt is not this run's
+        old_commands = "" if fresh else (out / COMMAND_FILE).read_text()
         write_text(out / COMMAND_FILE, old_commands + (command or shlex.join(["quadgait", *sys.argv[1:]])) + "\n")
         rows = read_eval_csv(resume_dir / EVAL_FILE, up_to_step=start_step) if resume_dir is not None else []
         write_eval_csv(out / EVAL_FILE, rows)
-        clock = WallClock(getattr(model, "quadgait_wall_clock_s", 0.0) if ckpt is not None else 0.0)
+        clock = WallClock(getattr(model, "quadgait_wall_clock_s", 0.0) if resumed is not None else 0.0)
         eval_kwargs = {**hp["env_kwargs"], **hp["eval_env_kwargs"]}
         eval_env = gym.make(env_id, max_episode_steps=episode_steps(hp["eval_seconds"], eval_kwargs), **eval_kwargs)
         eval_env.reset(seed=seed, options=hp["eval_options"] or None)  # bad evaluation options fail now, not later
@@ -265,25 +283,77 @@ def train(env_id: str | None, algo: str | None, timesteps: int, n_envs: int | No
         evaluator.progress = bar
 
         def checkpoint(step: int) -> None:
-            save_checkpoint(model, vec_normalize, out, step, clock.elapsed_s())
+            save_checkpoint(model, vec_normalize, out, step, clock.elapsed_s(), identity)
 
-        steps_left = timesteps - model.num_timesteps
-        model.learn(total_timesteps=steps_left, reset_num_timesteps=ckpt is None, tb_log_name=algo.upper(),
-                    callback=[bar, Periodic(hp["eval_freq"], evaluator, at_end=hp["eval_freq"] > 0),
-                              Periodic(hp["checkpoint_freq"], checkpoint), *(callbacks or [])])
+        evaluations = Periodic(hp["eval_freq"], evaluator, at_end=hp["eval_freq"] > 0)
+        checkpoints = Periodic(hp["checkpoint_freq"], checkpoint)  # also at the end, interrupted or not
+        stopper = StopOnInterrupt()
+        with stop_on_sigint(stopper, on_request=lambda: setattr(evaluations, "at_end", False)):
+            model.learn(total_timesteps=timesteps - model.num_timesteps, reset_num_timesteps=resumed is None,
+                        tb_log_name=algo.upper(), callback=[stopper, bar, evaluations, checkpoints, *(callbacks or [])])
+        if stopper.requested and model.num_timesteps < timesteps:  # (a Ctrl-C after the last step: just finish)
+            saved = out / CHECKPOINT_DIR / f"ckpt_{model.num_timesteps}.zip"
+            raise TrainingInterrupted(out, model.num_timesteps, saved if saved.is_file() else None)
         model.quadgait_wall_clock_s = clock.elapsed_s()
-        with atomic_path(out / MODEL_FILE) as tmp:
-            model.save(tmp)
+        save_policy(model, vec_normalize, out / MODEL_FILE, identity)
         if vec_normalize is not None:
-            with atomic_path(out / NORMALIZER_FILE) as tmp:
-                vec_normalize.save(str(tmp))
+            save_normalizer_json(vec_normalize, out / NORMALIZER_FILE)
     finally:
         torch.set_num_threads(threads)
         if eval_env is not None:
             eval_env.close()
         if venv is not None:
-            venv.close()
+            _close_quietly(venv)
     return out
+
+
+def _close_quietly(venv) -> None:
+    """Close the env workers; if one died (its pipe is broken), stop the others instead of raising."""
+    try:
+        venv.close()
+    except (EOFError, OSError):
+        for process in getattr(venv, "processes", []):
+            if process.is_alive():
+                process.terminate()
+            process.join(timeout=5)
+
+
+def _model(algo_cls, hp, kwargs, venv, seed, tb, candidates, trust_pickle):
+    """(model, VecNormalize or None, the checkpoint resumed from or None): a new model, or the newest checkpoint
+    that loads (older ones are tried when a newer one fails)."""
+    from stable_baselines3.common.vec_env import VecNormalize
+
+    errors = []
+    for candidate in candidates:
+        vec_normalize = candidate.stats.make_vec_normalize(venv) if candidate.stats is not None else None
+        train_env = vec_normalize if vec_normalize is not None else venv
+        train_env.seed(seed + candidate.step)
+        try:
+            model = load_checkpoint_model(candidate, algo_cls.__name__.lower(), hp, train_env, trust_pickle,
+                                          tensorboard_log=tb)
+        except PolicyLoadError as exc:
+            errors.append(str(exc))
+            print(f"quadgait train: skipping {candidate.path.name}: {exc}", file=sys.stderr)
+            continue
+        if vec_normalize is not None:
+            vec_normalize.training = True
+        model.set_random_seed(seed)
+        print(f"quadgait train: resuming from {candidate.path} at step {model.num_timesteps}", file=sys.stderr)
+        return model, vec_normalize, candidate
+    if candidates:
+        raise PolicyLoadError(errors[0] if len(errors) == 1 else f"no checkpoint can be resumed; newest: {errors[0]}")
+    vec_normalize = None
+    if hp["normalize"]:
+        vec_normalize = VecNormalize(venv, norm_obs=True, norm_reward=True, clip_obs=CLIP_OBS,
+                                     gamma=float(hp.get("gamma", 0.99)))
+        vec_normalize.training = True
+    train_env = vec_normalize if vec_normalize is not None else venv
+    train_env.seed(seed)
+    try:
+        model = algo_cls(hp["policy"], train_env, seed=seed, tensorboard_log=tb, **kwargs)
+    except (TypeError, AssertionError, KeyError) as exc:
+        raise ValueError(f"stable-baselines3 rejected the hyperparameters: {type(exc).__name__}: {exc}") from None
+    return model, vec_normalize, None
 
 
 def _tensorboard_available() -> bool:
@@ -295,7 +365,7 @@ def _tensorboard_available() -> bool:
 
 
 def _write_config(out: Path, env_id: str, algo: str, seed: int, n_envs: int, timesteps: int, hp: dict,
-                  resume: Path | None, start_step: int, norm) -> None:
+                  resume: Path | None, resumed, robot: str) -> None:
     import yaml
 
     from importlib import metadata
@@ -305,11 +375,17 @@ def _write_config(out: Path, env_id: str, algo: str, seed: int, n_envs: int, tim
     except metadata.PackageNotFoundError:
         version = "unknown"
     config = {"env_id": env_id, "algo": algo, "seed": seed, "n_envs": n_envs, "timesteps": timesteps,
+              "robot": robot,
               "normalization": ("VecNormalize: observations and rewards, observations clipped to "
                                 f"+-{CLIP_OBS}") if hp["normalize"] else "none",
               "hyperparams": hp, "env_kwargs": copy.deepcopy(hp["env_kwargs"]), "quadgait_version": version}
     if resume is not None:
-        config["resumed_from"] = {"run": str(resume), "checkpoint_step": start_step,
-                                  "normalizer_count": float(norm.obs_rms.count) if norm is not None else None}
+        config["resumed_from"] = {"run": str(resume), "checkpoint_step": resumed.step,
+                                  "normalizer_count": resumed.stats.obs_count if resumed.stats is not None else None}
+
+    class NoAliases(yaml.SafeDumper):  # config files are read back by a loader that refuses anchors and aliases
+        def ignore_aliases(self, data):
+            return True
+
     write_text(out / CONFIG_FILE, "# written by quadgait train; resolved settings of this run\n"
-               + yaml.safe_dump(config, sort_keys=False))
+               + yaml.dump(config, Dumper=NoAliases, sort_keys=False))

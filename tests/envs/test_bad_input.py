@@ -67,6 +67,7 @@ def test_step_before_reset_raises(make_env):
     ({"push_interval_s": 0.0}, "push_interval_s=0.0 is out of range"),
     ({"ground_friction": 0.0}, "ground_friction=0.0 is out of range"),
     ({"terrain": "stairs:10"}, r"terrain level must be an integer in \[0, 9\]"),
+    ({"terrain": "flat:7"}, "terrain 'flat' has no levels, got level 7"),
     ({"terrain_seed": -1}, "terrain_seed must be an integer"),
     ({"domain_randomization": "yes"}, "domain_randomization must be True or False"),
     ({"height_scan": 1}, "height_scan must be True or False"),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import signal
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import numpy as np
 import pytest
 import yaml
 
+from envs.policies.files import add_metadata, policy_metadata, read_metadata, read_normalizer_json
 from train.cli import main
 from train.evaluate import evaluate
 from train.hyperparams import load_hyperparams, valid_keys
@@ -41,8 +41,8 @@ def _hyperparams(tmp_path: Path, name: str = "hp.yaml", **changes) -> Path:
 
 
 def _normalizer(path: Path):
-    with open(path, "rb") as f:
-        return pickle.load(f)
+    """The normaliser state in a vecnormalize.json or inside a policy zip."""
+    return read_metadata(path)["normalizer_stats"] if path.suffix == ".zip" else read_normalizer_json(path)
 
 
 def _eval_steps(run: Path) -> list[int]:
@@ -59,11 +59,13 @@ def test_train_resume_evaluate_export(tmp_path, capsys):
     run = tmp_path / "run"
     train("quadgait/LaikagoWalk-v0", "ppo", 2048, None, 0, run, hyperparams_path=_hyperparams(tmp_path),
           progress=False, command="quadgait train (test)")
-    assert {p.name for p in run.iterdir()} == {"model.zip", "vecnormalize.pkl", "config.yaml", "command.txt", "tb",
+    assert {p.name for p in run.iterdir()} == {"model.zip", "vecnormalize.json", "config.yaml", "command.txt", "tb",
                                                "checkpoints", "eval.csv"}
-    assert {p.name for p in (run / "checkpoints").iterdir()} == {
-        f"{kind}_{step}{ext}" for step in (512, 1024, 1536, 2048)
-        for kind, ext in (("ckpt", ".zip"), ("vecnormalize", ".pkl"))}
+    assert {p.name for p in (run / "checkpoints").iterdir()} == {f"ckpt_{step}.zip" for step in (512, 1024, 1536, 2048)}
+    meta = read_metadata(run / "model.zip")  # the model carries what it needs to run
+    assert (meta["env_id"], meta["env_kwargs"], meta["robot"], meta["normalize"]) == (
+        "quadgait/LaikagoWalk-v0", {"target_speed_mps": 0.4}, "laikago_fast", True)
+    np.testing.assert_array_equal(meta["normalizer_stats"].obs_mean, _normalizer(run / "vecnormalize.json").obs_mean)
     assert list((run / "tb").rglob("events.out.tfevents.*"))
     config = yaml.safe_load((run / "config.yaml").read_text())
     assert (config["env_id"], config["algo"], config["seed"], config["n_envs"], config["timesteps"]) == (
@@ -90,19 +92,19 @@ def test_train_resume_evaluate_export(tmp_path, capsys):
         assert np.isfinite(summary[key])
     assert summary["command"]["vx_mps"] == 0.4  # env settings come from config.yaml
     capsys.readouterr()
-    assert main(["eval", str(run / "checkpoints" / "ckpt_512.zip"), "--seconds", "0.5", "--json"]) in (0, 1)
+    assert main(["eval", str(run / "checkpoints" / "ckpt_512.zip"), "--seconds", "0.5", "--json"]) in (0, 3)
     line = capsys.readouterr().out.strip()
     assert json.loads(line)["env_id"] == "quadgait/LaikagoWalk-v0" and "\n" not in line
 
     onnx_path = tmp_path / "policy.onnx"
     assert main(["export", str(run), "--onnx", str(onnx_path)]) == 0
-    model, vec = PPO.load(run / "model.zip", device="cpu"), _normalizer(run / "vecnormalize.pkl")
+    model, stats = PPO.load(run / "model.zip", device="cpu"), _normalizer(run / "vecnormalize.json")
     rng = np.random.default_rng(1)
-    std = np.sqrt(vec.obs_rms.var)
-    raw = (vec.obs_rms.mean + rng.normal(size=(200, 46)) * std * 3).astype(np.float32)
+    std = np.sqrt(stats.obs_var)
+    raw = (stats.obs_mean + rng.normal(size=(200, 46)) * std * 3).astype(np.float32)
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     got = session.run(None, {"observation": raw})[0]
-    want, _ = model.predict(vec.normalize_obs(raw), deterministic=True)
+    want, _ = model.predict(stats.observation_normalizer()(raw).astype(np.float32), deterministic=True)
     assert got.shape == (200, 12)
     assert np.max(np.abs(got - want)) < 1e-5
 
@@ -131,10 +133,10 @@ def test_killed_training_resumes_from_its_last_checkpoint(tmp_path):
         log.close()
     assert proc.returncode == -signal.SIGKILL
     assert not (run / "model.zip").exists()
-    step, ckpt, norm_path = latest_checkpoint(run)
-    for zip_file in (run / "checkpoints").glob("ckpt_*.zip"):  # every checkpoint has its normaliser
-        assert (run / "checkpoints" / zip_file.name.replace("ckpt_", "vecnormalize_").replace(".zip", ".pkl")).is_file()
-    saved = _normalizer(norm_path).obs_rms
+    step, ckpt = latest_checkpoint(run)
+    for zip_file in (run / "checkpoints").glob("ckpt_*.zip"):  # every checkpoint carries its normaliser
+        assert read_metadata(zip_file)["normalize"] and _normalizer(zip_file).obs_count > 0
+    saved = _normalizer(ckpt)
     assert PPO.load(ckpt, device="cpu").num_timesteps == step
 
     class Probe(BaseCallback):
@@ -151,16 +153,21 @@ def test_killed_training_resumes_from_its_last_checkpoint(tmp_path):
     train(None, None, step + 256, None, 0, None, resume=run, progress=False, callbacks=[probe])
     assert probe.start_step == step
     # The loaded normaliser is the checkpoint's: its statistics plus the two reset observations, exactly.
-    expected = saved.copy()
+    from stable_baselines3.common.running_mean_std import RunningMeanStd
+
+    expected = RunningMeanStd(shape=saved.obs_mean.shape)
+    expected.mean, expected.var, expected.count = saved.obs_mean.copy(), saved.obs_var.copy(), saved.obs_count
     expected.update(probe.reset_obs)
     assert probe.rms.count == pytest.approx(expected.count, rel=1e-12)
     np.testing.assert_allclose(probe.rms.mean, expected.mean, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(probe.rms.var, expected.var, rtol=1e-9, atol=1e-12)
     assert PPO.load(run / "model.zip", device="cpu").num_timesteps == step + 256
-    final = _normalizer(run / "vecnormalize.pkl").obs_rms
-    assert final.count == pytest.approx(saved.count + 2 + 256)  # reset + 256 steps on top of the checkpoint's
-    assert yaml.safe_load((run / "config.yaml").read_text())["resumed_from"] == {
-        "run": str(run), "checkpoint_step": step, "normalizer_count": pytest.approx(saved.count)}
+    final = _normalizer(run / "vecnormalize.json")
+    assert final.obs_count == pytest.approx(saved.obs_count + 2 + 256)  # reset + 256 steps on top of the checkpoint's
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    assert config["resumed_from"] == {"run": str(run), "checkpoint_step": step,
+                                      "normalizer_count": pytest.approx(saved.obs_count)}
+    assert (config["n_envs"], config["seed"]) == (2, 0)  # the recorded ones, not the defaults (R09)
     steps = _eval_steps(run)
     assert steps == sorted(set(steps)) and steps[-1] == step + 256  # rows after the checkpoint were dropped
     assert not list((run / "checkpoints").glob(".*"))  # no temp file of an interrupted write is left
@@ -174,7 +181,7 @@ def test_sac_trains_and_exports(tmp_path):
         "use_sde": True, "eval_freq": 0, "checkpoint_freq": 0, "eval_seconds": 0.2}}))
     run = train("quadgait/LaikagoWalk-v0", "sac", 200, None, 0, tmp_path / "sac", hyperparams_path=hp,
                 progress=False)
-    assert not (run / "vecnormalize.pkl").exists()
+    assert not (run / "vecnormalize.json").exists() and read_metadata(run / "model.zip")["normalize"] is False
     assert latest_checkpoint(run)[0] == 200  # a checkpoint is always written at the end
     assert main(["export", str(run), "--onnx", str(tmp_path / "sac.onnx")]) == 0
 
@@ -193,7 +200,7 @@ def test_packaged_hyperparameters_are_valid():
     ({"policy_kwargs": {"activation_fn": "sigmoid"}}, "policy_kwargs.activation_fn: expected one of tanh, relu"),
     ({"policy_kwargs": {"features_extractor_class": "os.system"}}, "'features_extractor_class' cannot be set"),
     ({"seed": 3}, "'seed' cannot be set in a hyperparameter file: it is set by --seed"),
-    ({"n_envs": 0}, "n_envs: expected an integer >= 1"),
+    ({"n_envs": 0}, "n_envs: expected an integer in [1, 256]"),
     ({"gamma": "!!python/object/apply:os.system ['true']"}, "gamma: expected a number in [0, 1]"),
 ])
 def test_bad_hyperparameters_name_the_key(tmp_path, entry, message):
@@ -268,7 +275,12 @@ def test_model_for_another_observation_space_is_rejected(tmp_path, capsys):
 
     run = tmp_path / "other"
     run.mkdir()
-    PPO("MlpPolicy", _SmallObsEnv(), n_steps=64, batch_size=64, policy_kwargs={"net_arch": [8]},
+    env = _SmallObsEnv()
+    PPO("MlpPolicy", env, n_steps=64, batch_size=64, policy_kwargs={"net_arch": [8]},
         device="cpu").save(run / "model.zip")
+    add_metadata(run / "model.zip", policy_metadata(
+        algo="ppo", hyperparams={"policy": "MlpPolicy", "policy_kwargs": {"net_arch": [8]}},
+        env_id="quadgait/LaikagoWalk-v0", env_kwargs={}, robot="laikago_fast", observation_space=env.observation_space,
+        action_space=env.action_space, normalizer=None))
     err = _one_line_error(capsys, ["eval", str(run), "--seconds", "1"])
     assert "observation_space differs: the model expects Box(-1.0, 1.0, (10,), float32)" in err

@@ -1,6 +1,8 @@
 """Benchmark reports: ``results.json`` (every episode, mean and std per cell), ``results.md`` and PNG plots.
 
-All files are written atomically, so an interrupted run never leaves a half-written report.
+All files are written atomically, so an interrupted run never leaves a half-written report. Files of an earlier
+report in the same folder that this one does not rewrite (plots, saved rollouts) are removed, so the folder never
+mixes two runs. A run stopped by Ctrl-C writes the cells it finished, marked ``"interrupted": true``.
 """
 
 from __future__ import annotations
@@ -56,10 +58,21 @@ def aggregate(records: Sequence[dict], controllers: Sequence[str], scenarios: Se
     return summary
 
 
+#: Files a report writes, besides results.json and results.md (removed when a new report does not rewrite them).
+PLOTS = ("footfall.png", "speed_vs_command.png", "cot_vs_speed.png")
+ROLLOUT_DIR = "rollouts"
+
+
 def build_results(records: Sequence[dict], controllers: Sequence[str], scenarios: Sequence[Scenario], *,
-                  episodes: int, robot: str, command_line: str, executor: str, wall_clock_s: float) -> dict:
+                  episodes: int, robot: str, command_line: str, executor: str, wall_clock_s: float,
+                  planned: int | None = None, interrupted: bool = False) -> dict:
+    """The ``results.json`` content. ``planned``: the number of episodes asked for (``interrupted`` runs finish
+    fewer)."""
     return {
         "suite_version": SUITE_VERSION,
+        "interrupted": interrupted,
+        "episodes_planned": len(records) if planned is None else planned,
+        "episodes_finished": len(records),
         "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "command_line": command_line,
         "robot": robot,
@@ -110,6 +123,9 @@ def markdown_table(results: dict) -> str:
     if flagged:
         lines += ["", "† the scenario's command lies outside the policy's training range (run with "
                   "`--outside-range run`): not a like-for-like result."]
+    if results.get("interrupted"):
+        lines += ["", f"**Interrupted (Ctrl-C): partial report, {results['episodes_finished']} of "
+                  f"{results['episodes_planned']} episodes ran.**"]
     if results["failures"]:
         lines += ["", "Failed cells:", ""]
         lines += [f"- {f['controller']} / {f['scenario']} / episode {f['episode']}: {f['error']}"
@@ -118,11 +134,34 @@ def markdown_table(results: dict) -> str:
 
 
 def write_report(out: Path, results: dict, records: Sequence[dict]) -> list[Path]:
-    """Write results.json, results.md and the plots into ``out``; return the paths written."""
-    from train import plots
-
+    """Write results.json, results.md and the plots into ``out``; remove an earlier report's plots and rollouts
+    that this one did not write; return the paths written."""
     out.mkdir(parents=True, exist_ok=True)
     written = [write_json(out / "results.json", results), write_text(out / "results.md", markdown_table(results))]
+    written += _write_plots(out, results, records)
+    _remove_stale(out, written, records)
+    return written
+
+
+def _remove_stale(out: Path, written: Sequence[Path], records: Sequence[dict]) -> None:
+    keep = {Path(p).resolve() for p in written}
+    keep |= {Path(r["rollout_file"]).resolve() for r in records if r.get("rollout_file")}
+    for name in PLOTS:
+        if (out / name).resolve() not in keep:
+            (out / name).unlink(missing_ok=True)
+    rollouts = out / ROLLOUT_DIR
+    if rollouts.is_dir():
+        for path in rollouts.glob("*__ep*.npz"):
+            if path.resolve() not in keep:
+                path.unlink()
+        if not any(rollouts.iterdir()):
+            rollouts.rmdir()
+
+
+def _write_plots(out: Path, results: dict, records: Sequence[dict]) -> list[Path]:
+    from train import plots
+
+    written: list[Path] = []
     ok = [r for r in records if r["status"] == "ok"]
     if not ok:
         return written

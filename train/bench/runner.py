@@ -3,12 +3,19 @@
 Every cell is independent and fully determined by (controller, scenario, episode): its seed comes from the scenario,
 so serial, ``--workers N`` and Ray runs give identical numbers. A cell that raises, or whose worker process dies,
 is recorded as failed with its error; the other cells are unaffected.
+
+Ctrl-C: the executors stop handing out cells and raise :class:`BenchInterrupted` with the records finished so far
+(workers ignore SIGINT and are stopped by the parent). Workers also die with their parent, even when it is killed by
+SIGKILL (``PR_SET_PDEATHSIG`` on Linux, and each worker closes the parent's ends of the pipes it inherited, so it
+sees EOF).
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
+import socket
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -29,6 +36,8 @@ class Cell:
     rollout_dir: str | None = None
     #: Run (and flag) a policy's cell whose command lies outside the policy's training range.
     outside_range: bool = False
+    #: Let a policy's loader unpickle legacy files (``--trust-pickle``).
+    trust_pickle: bool = False
 
     @property
     def seed(self) -> int:
@@ -37,6 +46,14 @@ class Cell:
     @property
     def key(self) -> str:
         return f"{self.controller} | {self.scenario.name} | episode {self.episode}"
+
+
+class BenchInterrupted(Exception):
+    """Ctrl-C during a benchmark; ``records`` holds the cells that finished."""
+
+    def __init__(self, records: list[dict]) -> None:
+        super().__init__(f"interrupted after {len(records)} cell(s)")
+        self.records = records
 
 
 def run_cell(cell: Cell) -> dict[str, Any]:
@@ -53,7 +70,10 @@ def run_cell(cell: Cell) -> dict[str, Any]:
         from envs.controllers import resolve_controller
         from envs.rollout import run_controller
 
-        spec = resolve_controller(cell.controller)
+        spec = resolve_controller(cell.controller, trust_pickle=cell.trust_pickle)
+        if spec.robot is not None and spec.robot != cell.robot:
+            raise ValueError(f"the policy was trained on robot {spec.robot!r}, the benchmark runs {cell.robot!r} "
+                             f"(--robot {spec.robot} runs it)")
         scenario = cell.scenario
         record["command_range"] = spec.describe_range()
         in_range = all(spec.in_range(c) for c in scenario.commands())
@@ -110,18 +130,40 @@ def save_rollout(path: Path, rollout, settings: dict[str, Any], cell: Cell) -> P
 
 # ---------------------------------------------------------------------------- executors
 def run_serial(cells: list[Cell], progress: Callable[[dict], None] | None = None) -> list[dict]:
-    results = []
-    for cell in cells:
-        results.append(run_cell(cell))
-        if progress:
-            progress(results[-1])
+    results: list[dict] = []
+    try:
+        for cell in cells:
+            results.append(run_cell(cell))
+            if progress:
+                progress(results[-1])
+    except KeyboardInterrupt:
+        raise BenchInterrupted(results) from None
     return results
 
 
-def _worker(conn) -> None:
-    """Worker loop: receive (index, cell), send back (index, record); ``None`` ends it."""
+def _die_with_parent(parent_pid: int) -> None:
+    """Linux: have the kernel send SIGTERM to this process when its parent dies; exit if it already has."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _worker(conn, parent_pid: int, inherited: list) -> None:
+    """Worker loop: receive (index, cell), send back (index, record); ``None`` or the parent's exit ends it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    for other in inherited:  # the parent's pipe ends, copied by fork: holding them would hide the parent's death
+        other.close()
+    _die_with_parent(parent_pid)
     while True:
-        item = conn.recv()
+        try:
+            item = conn.recv()
+        except (EOFError, OSError):
+            return
         if item is None:
             return
         index, cell = item
@@ -149,7 +191,8 @@ def run_local(cells: list[Cell], workers: int, progress: Callable[[dict], None] 
 
     def spawn() -> None:
         parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_worker, args=(child,), daemon=True)
+        inherited = [parent, *pool] if ctx.get_start_method() == "fork" else []
+        proc = ctx.Process(target=_worker, args=(child, os.getpid(), inherited), daemon=True)
         proc.start()
         child.close()
         pool[parent] = (proc, None)
@@ -169,11 +212,12 @@ def run_local(cells: list[Cell], workers: int, progress: Callable[[dict], None] 
         if progress:
             progress(record)
 
-    for _ in range(max(1, min(workers, len(cells)))):
-        spawn()
-    for conn in list(pool):
-        feed(conn)
+    interrupted = False
     try:
+        for _ in range(max(1, min(workers, len(cells)))):
+            spawn()
+        for conn in list(pool):
+            feed(conn)
         while any(index is not None for _, index in pool.values()):
             busy = {conn: proc for conn, (proc, index) in pool.items() if index is not None}
             ready = wait(list(busy) + [proc.sentinel for proc in busy.values()])
@@ -197,8 +241,12 @@ def run_local(cells: list[Cell], workers: int, progress: Callable[[dict], None] 
                     if todo:
                         spawn()
                         feed(list(pool)[-1])
+    except KeyboardInterrupt:
+        interrupted = True
     finally:
-        for conn, (proc, _) in pool.items():
+        for conn, (proc, index) in pool.items():
+            if interrupted and index is not None:
+                proc.terminate()  # its cell is abandoned
             try:
                 conn.send(None)
             except (BrokenPipeError, OSError):
@@ -206,11 +254,37 @@ def run_local(cells: list[Cell], workers: int, progress: Callable[[dict], None] 
             proc.join(timeout=5)
             if proc.is_alive():
                 proc.terminate()
-    return [r for r in out if r is not None]
+                proc.join(timeout=5)
+    done = [r for r in out if r is not None]
+    if interrupted:
+        raise BenchInterrupted(done) from None
+    return done
+
+
+def check_ray_address(address: str, timeout_s: float = 3.0) -> None:
+    """Check that a Ray address (``local``, ``auto``, ``HOST:PORT`` or ``ray://HOST:PORT``) answers, within
+    ``timeout_s``: ``ray.init`` itself retries an unreachable address for many minutes.
+
+    Raises:
+        RuntimeError: malformed, or nothing accepts connections there.
+    """
+    if address in ("local", "auto"):
+        return
+    host_port = address.split("://", 1)[1] if "://" in address else address
+    host, _, port = host_port.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise RuntimeError(f"--ray {address!r}: expected 'local', 'auto', HOST:PORT or ray://HOST:PORT")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        reason = "timed out" if isinstance(exc, socket.timeout) else (exc.strerror or type(exc).__name__)
+        raise RuntimeError(f"cannot reach the Ray cluster at {address!r} ({reason}); is it running? "
+                           "('--ray local' starts one here)") from None
 
 
 def run_ray(cells: list[Cell], address: str, progress: Callable[[dict], None] | None = None) -> list[dict]:
     """Run cells as Ray tasks on the cluster at ``address`` (``"local"`` starts a local Ray instance)."""
+    check_ray_address(address)
     try:
         import ray
     except ImportError:
@@ -223,15 +297,20 @@ def run_ray(cells: list[Cell], address: str, progress: Callable[[dict], None] | 
         futures = {remote.remote(cell): i for i, cell in enumerate(cells)}
         out: list[dict | None] = [None] * len(cells)
         pending = list(futures)
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            index = futures[done[0]]
-            try:
-                out[index] = ray.get(done[0])
-            except Exception as exc:  # noqa: BLE001 - e.g. the worker crashed
-                out[index] = _failed(cells[index], f"{type(exc).__name__}: {exc}")
-            if progress:
-                progress(out[index])
+        try:
+            while pending:
+                done, pending = ray.wait(pending, num_returns=1)
+                index = futures[done[0]]
+                try:
+                    out[index] = ray.get(done[0])
+                except Exception as exc:  # noqa: BLE001 - e.g. the worker crashed
+                    out[index] = _failed(cells[index], f"{type(exc).__name__}: {exc}")
+                if progress:
+                    progress(out[index])
+        except KeyboardInterrupt:
+            for future in pending:
+                ray.cancel(future, force=True)
+            raise BenchInterrupted([r for r in out if r is not None]) from None
         return [r for r in out if r is not None]
     finally:
         if started:
@@ -239,6 +318,6 @@ def run_ray(cells: list[Cell], address: str, progress: Callable[[dict], None] | 
 
 
 def make_cells(controllers: Iterable[str], scenarios: Iterable[Scenario], episodes: int, robot: str,
-               rollout_dir: str | None = None, outside_range: bool = False) -> list[Cell]:
-    return [Cell(c, s, e, robot, rollout_dir, outside_range) for s in scenarios for c in controllers
+               rollout_dir: str | None = None, outside_range: bool = False, trust_pickle: bool = False) -> list[Cell]:
+    return [Cell(c, s, e, robot, rollout_dir, outside_range, trust_pickle) for s in scenarios for c in controllers
             for e in range(episodes)]

@@ -8,9 +8,10 @@
   ``eval_env_kwargs``, ``eval_options``;
 * the SB3 algorithm's constructor arguments (``learning_rate``, ``n_steps``, ``gamma``, ...).
 
-Files are read with ``yaml.safe_load`` and nothing is ever evaluated: classes are named from allow-lists
-(``activation_fn: tanh``), schedules are not supported (a float learning rate), and an unknown key or a wrong type
-raises ``ValueError`` naming the key.
+Files are read with a strict ``yaml.safe_load`` (duplicate keys and anchors/aliases are errors) and nothing is ever
+evaluated: classes are named from allow-lists (``activation_fn: tanh``), schedules are not supported (a float
+learning rate), sizes that decide memory are bounded (:data:`MAX_VALUES`), and an unknown key or a wrong type raises
+``ValueError`` naming the key.
 """
 
 from __future__ import annotations
@@ -22,12 +23,15 @@ from typing import Any
 
 import yaml
 
+from envs.policies.files import ACTIVATIONS, strict_yaml_load
+
 HYPERPARAMS_DIR = Path(__file__).resolve().parent
 DEFAULT_ENTRY = "default"
 #: Algorithm names accepted on the command line -> stable-baselines3 class names.
 ALGORITHMS = {"ppo": "PPO", "sac": "SAC"}
-#: ``policy_kwargs.activation_fn`` names -> ``torch.nn`` class names.
-ACTIVATIONS = {"tanh": "Tanh", "relu": "ReLU", "elu": "ELU"}
+#: Upper bounds of the keys that size buffers (larger values would ask for terabytes before training starts).
+MAX_VALUES = {"n_envs": 256, "n_steps": 2**20, "batch_size": 2**20, "buffer_size": 10**7, "n_epochs": 10_000,
+              "eval_episodes": 1000}
 #: quadgait's own keys: kind, and the value used when a file leaves the key out.
 QUADGAIT_KEYS: dict[str, tuple[str, Any]] = {
     "n_envs": ("count", 1),
@@ -109,9 +113,10 @@ def _check(kind: str, key: str, value: Any) -> Any:
             raise fail("true or false")
         return value
     if kind in ("int", "count", "count0"):
-        lo = {"int": None, "count": 1, "count0": 0}[kind]
-        if not is_int or (lo is not None and value < lo):
-            raise fail("an integer" + (f" >= {lo}" if lo is not None else ""))
+        lo, hi = {"int": None, "count": 1, "count0": 0}[kind], MAX_VALUES.get(key)
+        if not is_int or (lo is not None and value < lo) or (hi is not None and value > hi):
+            raise fail("an integer" + (f" in [{lo}, {hi}]" if hi is not None else f" >= {lo}" if lo is not None
+                                       else ""))
         return value
     if kind in ("float", "positive", "unit"):
         if not is_num or (kind == "positive" and value <= 0) or (kind == "unit" and not 0 <= value <= 1):
@@ -228,13 +233,15 @@ def load_hyperparams(algo: str, env_id: str, path: str | Path | None = None) -> 
     """
     file = hyperparams_path(algo, path)
     try:
-        text = file.read_text()
+        text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise ValueError(f"cannot read hyperparameter file {str(file)!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"hyperparameter file {str(file)!r} is not UTF-8 text (byte {exc.start})") from None
     try:
-        data = yaml.safe_load(text)
+        data = strict_yaml_load(text)
     except yaml.YAMLError as exc:
-        raise ValueError(f"hyperparameter file {str(file)!r} is not valid YAML: {exc}") from None
+        raise ValueError(f"hyperparameter file {str(file)!r} is not valid YAML: {' '.join(str(exc).split())}") from None
     if not isinstance(data, dict):
         raise ValueError(f"hyperparameter file {str(file)!r} must map env ids (or 'default') to settings")
     name = env_id if env_id in data else DEFAULT_ENTRY
