@@ -117,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="with --course: episode length, s (default: the course's)")
     play.add_argument("--seed", type=seed, default=0, help="reset seed")
     play.add_argument("--json", action="store_true", help="with --course: print one JSON object")
+    play.add_argument("--trust-pickle", action="store_true", help=TRUST_PICKLE_HELP)
     play.set_defaults(func=cmd_play)
 
     export = sub.add_parser("export", help="write a run's deterministic policy as ONNX (normalisation folded in)")

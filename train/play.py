@@ -8,6 +8,7 @@ and right, space stop. The window shows the command and the measured speed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 from typing import Any
 
@@ -60,7 +61,7 @@ def cmd_play(args: argparse.Namespace) -> int:
     from envs.controllers import resolve_controller
     from train.cli_types import CLIError
 
-    spec = resolve_controller(args.controller)
+    spec = resolve_controller(args.controller, trust_pickle=args.trust_pickle)
     if args.course is not None:
         return _play_course(args, spec)
     if args.video:
@@ -76,8 +77,8 @@ def cmd_play(args: argparse.Namespace) -> int:
 def _play_course(args: argparse.Namespace, spec) -> int:
     from envs.rollout import run_controller
     from train.atomic import dumps
-    from train.cli_types import CLIError
-    from train.video import FrameGrabber, check_video_path
+    from train.cli_types import EXIT_FAILED, EXIT_OK, CLIError
+    from train.video import VideoWriter
 
     available = courses()
     if args.course not in available:
@@ -86,23 +87,23 @@ def _play_course(args: argparse.Namespace, spec) -> int:
     if not all(spec.in_range(c) for c in scenario.commands()):
         raise CLIError(f"the course {args.course!r} commands {scenario.commands()}, outside {spec.name}'s training "
                        f"range ({spec.describe_range()})")
-    if args.video:
-        check_video_path(args.video)
-    grabber = FrameGrabber(every=2) if args.video else None
     seconds = args.seconds or scenario.seconds
-    episode = run_controller(spec, seconds=seconds, seed=args.seed, render_mode="rgb_array" if args.video else None,
-                             on_step=grabber, **scenario.command_arguments())
-    summary = {**episode.summary, "course": args.course}
-    if grabber is not None:
-        summary["video"] = str(grabber.write(args.video, grabber.fps(1.0 / episode.rollout.dt_s)))
+    writer = VideoWriter(args.video, every=2) if args.video else None  # checks the path before any work
+    with writer or contextlib.nullcontext():
+        episode = run_controller(spec, seconds=seconds, seed=args.seed,
+                                 render_mode="rgb_array" if args.video else None, on_step=writer,
+                                 **scenario.command_arguments())
+        summary = {**episode.summary, "course": args.course}
+        if writer is not None:
+            summary["video"] = str(writer.finish())
     m = summary["metrics"]
     if args.json:
         print(dumps(summary, indent=None))
     else:
         print(f"{spec.name} on {args.course}: {summary['duration_s']:.1f} s, path error {m['path_error_m']:.2f} m, "
               f"tracking error {m['tracking_error_xy_mps']:.3f} m/s and {m['tracking_error_yaw_radps']:.3f} rad/s, "
-              f"fell: {'yes' if summary['fell'] else 'no'}" + (f"; video: {summary['video']}" if grabber else ""))
-    return 3 if summary["fell"] else 0
+              f"fell: {'yes' if summary['fell'] else 'no'}" + (f"; video: {summary['video']}" if writer else ""))
+    return EXIT_FAILED if summary["fell"] else EXIT_OK
 
 
 def _play_live(args: argparse.Namespace, spec) -> int:
