@@ -90,7 +90,7 @@ class ForcePlan:
         self.peak_scale_n = self.shares * mass_kg * GRAVITY_MPS2 / self.duty_factor  # N per unit profile
 
         phases = np.arange(PLAN_SAMPLES) / PLAN_SAMPLES
-        forces = self.leg_forces(phases[:, None] + self.offsets[None, :])  # (N, 4)
+        forces = self.leg_forces(phases[:, None] - self.offsets[None, :])  # (N, 4)
         accel_z = forces.sum(axis=1) / mass_kg - GRAVITY_MPS2
         torque = np.stack([forces @ feet[:, 1], -(forces @ feet[:, 0]), np.zeros(PLAN_SAMPLES)], axis=1)
         accel_rot = np.linalg.solve(np.asarray(inertia_body_kgm2, dtype=float), torque.T).T[:, :2]
@@ -109,8 +109,13 @@ class ForcePlan:
         return np.fft.irfft(vel, n=acc.shape[0], axis=0), np.fft.irfft(pos, n=acc.shape[0], axis=0)
 
     def leg_phases(self, time_s: float) -> np.ndarray:
-        """Phase of each leg at gait time ``time_s`` (s), cycles in [0, 1); stance while phase < duty factor."""
-        return (time_s * self.frequency_hz + self.offsets) % 1.0
+        """Phase of each leg at gait time ``time_s`` (s), cycles in [0, 1); stance while phase < duty factor.
+
+        ``(t·f − offset_i) mod 1``: leg i touches down at ``offset_i`` cycles into each stride, as
+        :class:`~envs.gaits.spec.GaitSpec` documents its phase offsets (so measured footfall offsets relative to FR
+        equal the spec's).
+        """
+        return (time_s * self.frequency_hz - self.offsets) % 1.0
 
     def leg_forces(self, leg_phases: np.ndarray) -> np.ndarray:
         """Planned normal force of each leg (N) for leg phases in cycles (any shape ending in 4)."""

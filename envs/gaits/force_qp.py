@@ -82,12 +82,13 @@ def wrench_matrix(feet_rel_com_world: np.ndarray) -> np.ndarray:
     """(6, 3n) map from stacked foot forces (N) to (total force N, torque about the centre of mass N·m)."""
     r = np.asarray(feet_rel_com_world, dtype=float).reshape(-1, 3)
     n = r.shape[0]
-    a = np.zeros((6, 3 * n))
-    for k in range(n):
-        x, y, z = r[k]
-        a[0:3, 3 * k:3 * k + 3] = np.eye(3)
-        a[3:6, 3 * k:3 * k + 3] = ((0.0, -z, y), (z, 0.0, -x), (-y, x, 0.0))
-    return a
+    blocks = np.zeros((n, 6, 3))
+    blocks[:, 0, 0] = blocks[:, 1, 1] = blocks[:, 2, 2] = 1.0
+    x, y, z = r[:, 0], r[:, 1], r[:, 2]
+    blocks[:, 3, 1], blocks[:, 3, 2] = -z, y  # [r]× f = r × f
+    blocks[:, 4, 0], blocks[:, 4, 2] = z, -x
+    blocks[:, 5, 0], blocks[:, 5, 1] = -y, x
+    return blocks.transpose(1, 0, 2).reshape(6, 3 * n)
 
 
 class StanceForceQP:
@@ -132,19 +133,20 @@ class StanceForceQP:
         f = -(aw @ w + alpha * ref_x)
 
         with_torque = force_to_torque is not None and torque_limits is not None
-        rows_per_leg = 5 + (3 if with_torque else 0)
-        c = np.zeros((rows_per_leg * n, 3 * n))
-        upper = np.empty(rows_per_leg * n)
-        lower = np.empty(rows_per_leg * n)
-        for k, leg in enumerate(legs):
-            r0 = rows_per_leg * k
-            c[r0:r0 + 5, 3 * k:3 * k + 3] = self._friction_rows
-            upper[r0:r0 + 5] = self._friction_upper
-            lower[r0:r0 + 5] = self._friction_lower
-            if with_torque:
-                c[r0 + 5:r0 + 8, 3 * k:3 * k + 3] = force_to_torque[leg]
-                upper[r0 + 5:r0 + 8] = torque_limits[leg]
-                lower[r0 + 5:r0 + 8] = -np.asarray(torque_limits[leg])
+        rows = 8 if with_torque else 5
+        blocks = np.zeros((n, rows, 3))
+        blocks[:, :5] = self._friction_rows
+        upper = np.empty((n, rows))
+        lower = np.empty((n, rows))
+        upper[:, :5], lower[:, :5] = self._friction_upper, self._friction_lower
+        if with_torque:
+            blocks[:, 5:] = np.asarray(force_to_torque)[legs]
+            upper[:, 5:] = np.asarray(torque_limits)[legs]
+            lower[:, 5:] = -upper[:, 5:]
+        c = np.zeros((n, rows, n, 3))
+        c[np.arange(n), :, np.arange(n), :] = blocks  # block-diagonal: each leg's rows act on its own force
+        c = c.reshape(n * rows, 3 * n)
+        upper, lower = upper.reshape(-1), lower.reshape(-1)
         x, _, exitflag, _ = daqp.solve(h, f, c, upper, lower, np.zeros(upper.size, dtype=np.int32))
         solved = exitflag in _DAQP_OPTIMAL and bool(np.all(np.isfinite(x)))
         if not solved:  # fall back to the plan, pushed into the cone and bounds

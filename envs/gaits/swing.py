@@ -10,8 +10,8 @@ with v the measured and v* the commanded horizontal velocity, h the centre-of-ma
 rate and r_shoulder the shoulder's position relative to the centre of mass. All in the world frame, horizontal.
 
 Trajectory: from the lift-off point to the foothold with a minimum-jerk blend, plus a lift of ``swing_height``
-(:func:`swing_lift`: quick to leave the ground, gentle to land; s = swing fraction), and its time derivative for
-the joint-velocity feed-forward.
+(:func:`swing_lift`: quick to leave the ground, late and brisk to land; s = swing fraction), and its time
+derivative for the joint-velocity feed-forward.
 """
 
 from __future__ import annotations
@@ -42,24 +42,30 @@ def raibert_footholds(shoulders_xy: np.ndarray, time_to_touchdown_s: np.ndarray,
     return at_touchdown + offset
 
 
-def swing_lift(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Lift profile (unitless, 0 → 1 → 0 over s ∈ [0, 1]) and its derivative d/ds.
+def swing_lift(s: np.ndarray, swing_duration_s: float, height_m: float,
+               touchdown_speed_mps: float) -> tuple[np.ndarray, np.ndarray]:
+    """Foot lift above the lift-off-to-foothold line (m) and its rate (m/s) at swing fractions ``s`` in [0, 1].
 
-    It rises as ``sin(πs)`` (so the foot leaves the ground at once, not after a slow start that lets it drag) and
-    descends as ``(1 + cos 2π(s − ½))/2`` (so it lands with zero vertical velocity); value and slope are continuous
-    at s = ½.
+    The first half rises as ``height·sin(πs)``, so the foot leaves the ground at once rather than after a slow
+    start that lets it drag. The second half is a cubic Hermite from ``height`` (at rest) down to 0 at s = 1, where
+    it arrives moving down at ``touchdown_speed_mps``: the foot stays high until late and lands on time, instead of
+    skimming the ground for the last part of the swing.
     """
     rising = s < 0.5
-    value = np.where(rising, np.sin(np.pi * s), 0.5 * (1.0 + np.cos(2.0 * np.pi * (s - 0.5))))
-    slope = np.where(rising, np.pi * np.cos(np.pi * s), -np.pi * np.sin(2.0 * np.pi * (s - 0.5)))
-    return value, slope
+    u = np.clip(2.0 * s - 1.0, 0.0, 1.0)
+    slope_end = -touchdown_speed_mps * swing_duration_s / 2.0  # d(lift)/du at u = 1
+    fall = height_m * (2 * u**3 - 3 * u**2 + 1) + slope_end * (u**3 - u**2)
+    fall_rate = (height_m * (6 * u**2 - 6 * u) + slope_end * (3 * u**2 - 2 * u)) * 2.0 / swing_duration_s
+    value = np.where(rising, height_m * np.sin(np.pi * s), fall)
+    rate = np.where(rising, height_m * np.pi * np.cos(np.pi * s) / swing_duration_s, fall_rate)
+    return value, rate
 
 
 def swing_trajectory(s: np.ndarray, swing_duration_s: float, start: np.ndarray, end: np.ndarray,
-                     height_m: float) -> tuple[np.ndarray, np.ndarray]:
+                     height_m: float, touchdown_speed_mps: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
     """Foot position (m) and velocity (m/s) at swing fractions ``s`` ((n,), in [0, 1]); ``start``/``end`` (n, 3).
 
-    Horizontal and vertical blends are minimum-jerk; the lift ``height_m·swing_lift(s)`` comes on top.
+    A minimum-jerk blend from ``start`` to ``end`` plus the lift of :func:`swing_lift` on top.
     """
     s = np.clip(np.asarray(s, dtype=float), 0.0, 1.0)[:, None]
     blend = s * s * s * (10.0 + s * (-15.0 + 6.0 * s))
@@ -67,7 +73,7 @@ def swing_trajectory(s: np.ndarray, swing_duration_s: float, start: np.ndarray, 
     delta = end - start
     position = start + delta * blend
     velocity = delta * blend_rate
-    lift, lift_slope = swing_lift(s)
-    position[:, 2:] += height_m * lift
-    velocity[:, 2:] += height_m * lift_slope / swing_duration_s
+    lift, lift_rate = swing_lift(s, swing_duration_s, height_m, touchdown_speed_mps)
+    position[:, 2:] += lift
+    velocity[:, 2:] += lift_rate
     return position, velocity
