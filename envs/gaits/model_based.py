@@ -58,7 +58,8 @@ class ModelBasedSettings:
         max_acceleration_mps2: rate limit on the commanded horizontal velocity, m/s².
         max_yaw_acceleration_radps2: rate limit on the commanded yaw rate, rad/s².
         height_kp, height_kd, height_ki: height feedback, 1/s², 1/s, 1/s³ (the integral absorbs unknown payloads).
-        velocity_kd: horizontal velocity feedback, 1/s.
+        velocity_kd, velocity_ki: horizontal velocity feedback, 1/s and 1/s² (the integral, capped at 1 m/s² of
+            push, makes up for the drag of legs and feet that the single-body model does not see).
         attitude_kp, attitude_kd: roll, pitch, yaw feedback (heading frame), 1/s² and 1/s.
         max_heading_error_rad: the heading reference is dragged along when the error exceeds this, rad.
         raibert_gain: capture-point gain k on the velocity error in the foothold (× √(h/g)).
@@ -81,6 +82,7 @@ class ModelBasedSettings:
     height_kd: float = 20.0
     height_ki: float = 50.0
     velocity_kd: float = 5.0
+    velocity_ki: float = 2.0
     attitude_kp: tuple[float, float, float] = (150.0, 150.0, 60.0)
     attitude_kd: tuple[float, float, float] = (25.0, 25.0, 15.0)
     max_heading_error_rad: float = 0.3
@@ -173,6 +175,7 @@ class ModelBasedController:
         self._yaw_ref = 0.0
         self._cmd = np.zeros(3)  # rate-limited (vx, vy, yaw rate), body frame
         self._height_integral = 0.0
+        self._velocity_integral = np.zeros(2)  # heading frame, m
         self._ground_points = np.zeros((4, 3))  # world foot-centre positions where each foot last stood
         self._liftoff = np.zeros((4, 3))
         self._footholds = np.zeros((4, 3))
@@ -253,7 +256,11 @@ class ModelBasedController:
         if support.any():
             self._height_integral = min(max(self._height_integral + height_error * dt, -0.05), 0.05)
         accel = np.empty(3)
-        accel[:2] = s.velocity_kd * (v_des - vel[:2])
+        v_error = v_des - vel[:2]
+        if support.any():
+            cap = 1.0 / max(s.velocity_ki, 1e-9)
+            self._velocity_integral = np.minimum(np.maximum(self._velocity_integral + v_error * dt, -cap), cap)
+        accel[:2] = s.velocity_kd * v_error + s.velocity_ki * self._velocity_integral
         accel[2] = (ref_az + s.height_kp * height_error + s.height_kd * (ref_vz - vel[2])
                     + s.height_ki * self._height_integral)
         r_des = _rpy_matrix(roll_des + ref_rp[0], pitch_des + ref_rp[1], self._yaw_ref)
@@ -274,6 +281,7 @@ class ModelBasedController:
         reference[:, 2] = np.where(planned, planned_forces, 0.0)
         result = self.qp.solve(support, feet_world - com, wrench, reference, force_to_torque, self._tau_max)
         self.last_forces_world, self.last_support, self.last_qp_solved = result.forces_world, support, result.solved
+        self.last_wrench_desired, self.last_wrench_achieved = wrench, result.achieved_wrench
         tau = np.einsum("lij,lj->li", force_to_torque, result.forces_world)
 
         # 4. Swing legs (and planned-stance legs still reaching for the ground).
