@@ -117,10 +117,15 @@ class ForcePlan:
         """
         return (time_s * self.frequency_hz - self.offsets) % 1.0
 
-    def leg_forces(self, leg_phases: np.ndarray) -> np.ndarray:
-        """Planned normal force of each leg (N) for leg phases in cycles (any shape ending in 4)."""
-        s = (np.asarray(leg_phases) % 1.0) / self.duty_factor
-        return self.peak_scale_n * stance_profile(s, self.taper)
+    def leg_forces(self, leg_phases: np.ndarray, duty_factor: float | None = None) -> np.ndarray:
+        """Planned normal force of each leg (N) for leg phases in cycles (any shape ending in 4).
+
+        ``duty_factor`` overrides the gait's (the controller eases into a gait from standing by shrinking the duty
+        factor from 1); each leg still delivers its share of m·g·T per stride.
+        """
+        duty = self.duty_factor if duty_factor is None else duty_factor
+        s = (np.asarray(leg_phases) % 1.0) / duty
+        return (self.peak_scale_n * (self.duty_factor / duty)) * stance_profile(s, self.taper)
 
     def reference(self, time_s: float) -> PlanReference:
         """Reference motion at gait time ``time_s`` (s), from the precomputed stride (nearest sample)."""

@@ -54,7 +54,8 @@ class ModelBasedSettings:
 
     Attributes:
         stand_s: the robot stands on four feet for this long after reset before the gait starts, s.
-        ramp_s: the command ramps from zero over this time once the gait starts, s.
+        ramp_s: once the gait starts, the command ramps up from zero and the duty factor down from 1 over this
+            time, s.
         max_acceleration_mps2: rate limit on the commanded horizontal velocity, m/s².
         max_yaw_acceleration_radps2: rate limit on the commanded yaw rate, rad/s².
         height_kp, height_kd, height_ki: height feedback, 1/s², 1/s, 1/s³ (the integral absorbs unknown payloads).
@@ -89,7 +90,7 @@ class ModelBasedSettings:
     raibert_gain: float = 1.0
     max_foothold_offset_fraction: float = 0.35
     swing_kp_scale: float = 0.5
-    swing_kd_scale: float = 1.0
+    swing_kd_scale: float = 0.5
     touchdown_depth_m: float = 0.0
     touchdown_speed_mps: float = 0.3
     seek_speed_mps: float = 0.5
@@ -158,10 +159,9 @@ class ModelBasedController:
                               gait.force_taper, body.mass_kg, body.inertia_body_kgm2, nominal - body.com_body_m)
         self.qp = StanceForceQP(settings.qp)
         self._tau_max = robot.torque_limit_array.reshape(4, 3)
+        self._qd_max = np.asarray(robot.velocity_limits).reshape(4, 3)
         self._kp = np.asarray(robot.kp).reshape(4, 3) * settings.swing_kp_scale
         self._kd = np.asarray(robot.kd).reshape(4, 3) * settings.swing_kd_scale
-        self._stance_s = self.spec.duty_factor / self.spec.stride_frequency_hz
-        self._swing_s = (1.0 - self.spec.duty_factor) / self.spec.stride_frequency_hz
         self._max_offset_m = settings.max_foothold_offset_fraction * robot.leg_length_m
         self._att_kp, self._att_kd = np.asarray(settings.attitude_kp), np.asarray(settings.attitude_kd)
         self._cmd_rate_limits = np.array([settings.max_acceleration_mps2, settings.max_acceleration_mps2,
@@ -206,10 +206,17 @@ class ModelBasedController:
         # 1. Schedule.
         gait_t = t - s.stand_s
         running = gait_t >= 0.0
+        ramp = min(1.0, gait_t / s.ramp_s) if running and s.ramp_s > 0 else float(running)
+        # Start-up: the duty factor shrinks from 1 (standing) to the gait's over ramp_s, so the first swings are
+        # short and low and the support pattern grows into the gait's (a gallop started on its schedule would
+        # begin on one leg).
+        duty = 1.0 - (1.0 - self.spec.duty_factor) * ramp
+        self._stance_s = duty / self.spec.stride_frequency_hz
+        self._swing_s = max(1.0 - duty, 1e-3) / self.spec.stride_frequency_hz
         if running:
             phases = self.plan.leg_phases(gait_t)
-            planned = phases < self.spec.duty_factor
-            planned_forces = self.plan.leg_forces(phases)
+            planned = phases < duty
+            planned_forces = self.plan.leg_forces(phases, duty)
             ref = self.plan.reference(gait_t)
         else:
             phases = np.zeros(4)
@@ -220,7 +227,7 @@ class ModelBasedController:
         self._liftoff[lifted] = feet_world[lifted]
         self._touched &= planned
         self._touched |= planned & contacts
-        swing_frac = np.clip((phases - self.spec.duty_factor) / (1.0 - self.spec.duty_factor), 0.0, 1.0)
+        swing_frac = np.minimum(np.maximum((phases - duty) / max(1.0 - duty, 1e-3), 0.0), 1.0)
         early = ~planned & contacts & (swing_frac >= s.early_contact_fraction)
         support = self._touched | early
         landed = support & ~self.last_support
@@ -230,8 +237,8 @@ class ModelBasedController:
         self._planned_stance = planned
 
         # 2. Command, ground plane, references.
-        target = np.asarray(command, dtype=float) * (min(1.0, gait_t / s.ramp_s) if running and s.ramp_s > 0
-                                                     else float(running))
+        target = np.asarray(command, dtype=float) * ramp
+        self._swing_height_m = self.spec.swing_height_m * ramp
         limits = self._cmd_rate_limits * dt
         self._cmd += np.minimum(np.maximum(target - self._cmd, -limits), limits)
         heading = _rot_z(yaw)
@@ -247,9 +254,11 @@ class ModelBasedController:
         pitch_des = -s.slope_gain * math.atan(slope_x)
         ref_h = ref_vz = ref_az = 0.0
         ref_rp = ref_rp_rate = ref_rp_acc = np.zeros(2)
-        if ref is not None:
-            ref_h, ref_vz, ref_az = ref.height_m, ref.vertical_velocity_mps, ref.vertical_acceleration_mps2
-            ref_rp, ref_rp_rate, ref_rp_acc = ref.roll_pitch_rad, ref.roll_pitch_rate_radps, ref.roll_pitch_acceleration_radps2
+        if ref is not None:  # the plan's motion, eased in with the gait
+            ref_h, ref_vz, ref_az = (ramp * ref.height_m, ramp * ref.vertical_velocity_mps,
+                                     ramp * ref.vertical_acceleration_mps2)
+            ref_rp, ref_rp_rate, ref_rp_acc = (ramp * ref.roll_pitch_rad, ramp * ref.roll_pitch_rate_radps,
+                                               ramp * ref.roll_pitch_acceleration_radps2)
 
         # Body wrench: feed-forward plan + PD around its reference motion.
         height_error = plane[0] + plane[1] * com[0] + plane[2] * com[1] + self._com_height_m + ref_h - com[2]
@@ -322,7 +331,7 @@ class ModelBasedController:
                 self._footholds[swinging] = end[swinging]
             seeking = planned & free
             pos, vel_world = swing_trajectory(swing_frac, self._swing_s, self._liftoff, self._footholds,
-                                              self.spec.swing_height_m, s.touchdown_speed_mps)
+                                              self._swing_height_m, s.touchdown_speed_mps)
             if seeking.any():
                 late_s = phases * (1.0 / self.spec.stride_frequency_hz)  # time since planned touch-down
                 depth = np.minimum(s.seek_speed_mps * late_s, s.max_seek_depth_m)
@@ -335,7 +344,10 @@ class ModelBasedController:
         rel = vel_world - state.base_lin_vel_world - _cross(state.base_ang_vel_world,
                                                             feet_world - state.base_position_world)
         v_body = rel @ rot
-        qd_des = np.linalg.solve(jac + 1e-3 * np.eye(3), v_body[:, :, None])[:, :, 0]
+        # Damped least squares, so a leg near full extension (singular) does not ask for huge joint speeds.
+        jjt = jac @ np.transpose(jac, (0, 2, 1)) + (0.05 * self.robot.leg_length_m) ** 2 * np.eye(3)
+        qd_des = (np.transpose(jac, (0, 2, 1)) @ np.linalg.solve(jjt, v_body[:, :, None]))[:, :, 0]
+        qd_des = np.minimum(np.maximum(qd_des, -self._qd_max), self._qd_max)
         q_des = ik.joint_angles.reshape(4, 3)
         return self._kp * (q_des - q.reshape(4, 3)) + self._kd * (qd_des - qd.reshape(4, 3))
 

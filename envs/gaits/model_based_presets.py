@@ -44,16 +44,18 @@ class ModelBasedGait:
 _TABLE: dict[str, tuple[float, float, tuple[float, float, float, float], float, float | None, float, float]] = {
     # Four-beat lateral sequence: RR -> FR -> RL -> FL (the open-loop walk's offsets).
     "walk": (1.25, 0.75, (0.0, 0.5, 0.75, 0.25), 0.08, None, 0.5, 0.5),
-    # Diagonal pairs, no overlap to speak of: the pairs hand over the load at touch-down.
+    # Diagonal pairs, little overlap: flat-topped force profiles hand the load from pair to pair.
     "trot": (2.5, 0.55, (0.0, 0.5, 0.5, 0.0), 0.08, None, 1.0, 0.3),
     # Lateral pairs.
     "pace": (2.5, 0.55, (0.0, 0.5, 0.0, 0.5), 0.08, None, 0.6, 0.3),
     # Front pair then rear pair, each stance 40% of the stride: a flight after each pair.
-    "bound": (3.0, 0.40, (0.0, 0.0, 0.5, 0.5), 0.08, None, 1.0, 1.0),
-    # Rotary gallop FR -> FL -> RL -> RR with a 0.15-cycle lead split.
-    "gallop": (3.0, 0.35, (0.0, 0.15, 0.65, 0.5), 0.08, None, 1.5, 1.0),
-    # All four together, half the stride in the air.
-    "pronk": (2.5, 0.50, (0.0, 0.0, 0.0, 0.0), 0.05, None, 0.3, 1.0),
+    "bound": (3.0, 0.40, (0.0, 0.0, 0.5, 0.5), 0.08, None, 0.8, 0.3),
+    # Rotary gallop FR -> FL -> RL -> RR with a 0.12-cycle lead split (wider than the open-loop preset's 0.1, which
+    # sits on the bound template's tolerance); a little taller, because the knees' torque limits make short
+    # stances hard at the standing crouch.
+    "gallop": (3.5, 0.33, (0.0, 0.12, 0.62, 0.5), 0.08, 0.43, 1.0, 0.2),
+    # All four together, 45% of the stride in the air.
+    "pronk": (2.5, 0.55, (0.0, 0.0, 0.0, 0.0), 0.05, None, 0.5, 0.3),
 }
 
 MODEL_BASED_GAITS: Mapping[str, ModelBasedGait] = types.MappingProxyType({
