@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
 
 import numpy as np
 
@@ -46,6 +48,12 @@ from envs.gaits.scaling import scale_gait
 from envs.gaits.swing import raibert_footholds, swing_trajectory
 from envs.robots.description import RobotDescription
 from envs.state import RobotState
+
+
+#: Env settings the controller is designed for: torque actions at a 250 Hz control rate, one physics step each
+#: (``gym.make("quadgait/LaikagoWalk-v0", **MODEL_BASED_ENV_SETTINGS)``).
+MODEL_BASED_ENV_SETTINGS: Mapping[str, object] = MappingProxyType(
+    {"motor_control": "torque", "control_hz": 250.0, "physics_hz": 250.0})
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,9 @@ class ModelBasedSettings:
         height_kp, height_kd, height_ki: height feedback, 1/s², 1/s, 1/s³ (the integral absorbs unknown payloads).
         velocity_kd, velocity_ki: horizontal velocity feedback, 1/s and 1/s² (the integral, capped at 1 m/s² of
             push, makes up for the drag of legs and feet that the single-body model does not see).
+        standing_position_kp: while standing, feedback holding the centre of mass over the feet, 1/s².
         attitude_kp, attitude_kd: roll, pitch, yaw feedback (heading frame), 1/s² and 1/s.
+        attitude_ki: roll and pitch integral feedback, 1/s³.
         max_heading_error_rad: the heading reference is dragged along when the error exceeds this, rad.
         raibert_gain: capture-point gain k on the velocity error in the foothold (× √(h/g)).
         max_foothold_offset_fraction: cap on the foothold's offset from the shoulder, × leg length.
@@ -84,8 +94,10 @@ class ModelBasedSettings:
     height_ki: float = 50.0
     velocity_kd: float = 5.0
     velocity_ki: float = 2.0
+    standing_position_kp: float = 30.0
     attitude_kp: tuple[float, float, float] = (150.0, 150.0, 60.0)
     attitude_kd: tuple[float, float, float] = (25.0, 25.0, 15.0)
+    attitude_ki: float = 300.0
     max_heading_error_rad: float = 0.3
     raibert_gain: float = 1.0
     max_foothold_offset_fraction: float = 0.35
@@ -155,6 +167,7 @@ class ModelBasedController:
         nominal[:, 2] -= self.body_height_m  # foot centres under the shoulders
         self._nominal_feet_hip = nominal - self._hips
         self._com_height_m = float(body.com_body_m[2] - nominal[:, 2].mean())  # above the foot-centre plane
+        self._com_over_feet_xy = body.com_body_m[:2] - nominal[:, :2].mean(axis=0)  # standing CoM - foot centroid
         self.plan = ForcePlan(self.spec.stride_frequency_hz, self.spec.duty_factor, self.spec.phase_offsets,
                               gait.force_taper, body.mass_kg, body.inertia_body_kgm2, nominal - body.com_body_m)
         self.qp = StanceForceQP(settings.qp)
@@ -176,6 +189,7 @@ class ModelBasedController:
         self._cmd = np.zeros(3)  # rate-limited (vx, vy, yaw rate), body frame
         self._height_integral = 0.0
         self._velocity_integral = np.zeros(2)  # heading frame, m
+        self._attitude_integral = np.zeros(2)  # roll, pitch, rad·s
         self._ground_points = np.zeros((4, 3))  # world foot-centre positions where each foot last stood
         self._liftoff = np.zeros((4, 3))
         self._footholds = np.zeros((4, 3))
@@ -270,14 +284,22 @@ class ModelBasedController:
             cap = 1.0 / max(s.velocity_ki, 1e-9)
             self._velocity_integral = np.minimum(np.maximum(self._velocity_integral + v_error * dt, -cap), cap)
         accel[:2] = s.velocity_kd * v_error + s.velocity_ki * self._velocity_integral
+        if not running:  # standing: hold the centre of mass over the feet (velocity feedback alone lets it drift)
+            over_feet = feet_world[:, :2].mean(axis=0) + heading[:2, :2] @ self._com_over_feet_xy
+            accel[:2] += s.standing_position_kp * (over_feet - com[:2])
         accel[2] = (ref_az + s.height_kp * height_error + s.height_kd * (ref_vz - vel[2])
                     + s.height_ki * self._height_integral)
         r_des = _rpy_matrix(roll_des + ref_rp[0], pitch_des + ref_rp[1], self._yaw_ref)
         e = r_des @ rot.T
         att_error = 0.5 * np.array([e[2, 1] - e[1, 2], e[0, 2] - e[2, 0], e[1, 0] - e[0, 1]])
         omega_h = heading.T @ omega
-        ang_acc_h = (np.array([ref_rp_acc[0], ref_rp_acc[1], 0.0]) + self._att_kp * (heading.T @ att_error)
+        att_error_h = heading.T @ att_error
+        if support.any():  # roll and pitch integral: absorbs centre-of-mass offsets the lumped model does not see
+            self._attitude_integral = np.minimum(np.maximum(self._attitude_integral + att_error_h[:2] * dt, -0.02),
+                                                 0.02)
+        ang_acc_h = (np.array([ref_rp_acc[0], ref_rp_acc[1], 0.0]) + self._att_kp * att_error_h
                      + self._att_kd * (np.array([ref_rp_rate[0], ref_rp_rate[1], self._cmd[2]]) - omega_h))
+        ang_acc_h[:2] += s.attitude_ki * self._attitude_integral
         inertia_w = rot @ self.body.inertia_body_kgm2 @ rot.T
         wrench = np.empty(6)
         wrench[:3] = self.body.mass_kg * accel
