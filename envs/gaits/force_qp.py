@@ -103,6 +103,7 @@ class StanceForceQP:
                                         [0.0, 0.0, 1.0]])
         self._friction_upper = np.array([0.0, _INF, 0.0, _INF, settings.max_normal_force_n])
         self._friction_lower = np.array([-_INF, 0.0, -_INF, 0.0, settings.min_normal_force_n])
+        self._templates: dict[tuple[int, bool], tuple] = {}
 
     def solve(self, stance: np.ndarray, feet_rel_com_world: np.ndarray, desired_wrench: np.ndarray,
               reference_forces: np.ndarray | None = None, force_to_torque: np.ndarray | None = None,
@@ -124,35 +125,46 @@ class StanceForceQP:
             return ForceQPResult(forces, np.zeros(6), True)
         n = legs.size
         w = np.asarray(desired_wrench, dtype=float)
-        ref = np.zeros((NUM_LEGS, 3)) if reference_forces is None else np.asarray(reference_forces, dtype=float)
-        ref_x = ref[legs].reshape(-1)
+        ref_x = (np.zeros(3 * n) if reference_forces is None
+                 else np.asarray(reference_forces, dtype=float)[legs].reshape(-1))
         a = wrench_matrix(np.asarray(feet_rel_com_world)[legs])
         aw = a.T * self._weights  # A^T S
         alpha = self.settings.regularization
-        h = aw @ a + alpha * np.eye(3 * n)
-        f = -(aw @ w + alpha * ref_x)
-
         with_torque = force_to_torque is not None and torque_limits is not None
-        rows = 8 if with_torque else 5
-        blocks = np.zeros((n, rows, 3))
-        blocks[:, :5] = self._friction_rows
-        upper = np.empty((n, rows))
-        lower = np.empty((n, rows))
-        upper[:, :5], lower[:, :5] = self._friction_upper, self._friction_lower
+        eye_alpha, c, upper, lower, sense, torque_rows, torque_cols = self._template(n, with_torque)
+        h = aw @ a + eye_alpha
+        f = -(aw @ w + alpha * ref_x)
         if with_torque:
-            blocks[:, 5:] = np.asarray(force_to_torque)[legs]
-            upper[:, 5:] = np.asarray(torque_limits)[legs]
-            lower[:, 5:] = -upper[:, 5:]
-        c = np.zeros((n, rows, n, 3))
-        c[np.arange(n), :, np.arange(n), :] = blocks  # block-diagonal: each leg's rows act on its own force
-        c = c.reshape(n * rows, 3 * n)
-        upper, lower = upper.reshape(-1), lower.reshape(-1)
-        x, _, exitflag, _ = daqp.solve(h, f, c, upper, lower, np.zeros(upper.size, dtype=np.int32))
+            c[torque_rows, torque_cols] = np.asarray(force_to_torque)[legs].reshape(-1)
+            limits = np.asarray(torque_limits)[legs].reshape(-1)
+            upper[-3 * n:] = limits
+            lower[-3 * n:] = -limits
+        x, _, exitflag, _ = daqp.solve(h, f, c, upper, lower, sense)
         solved = exitflag in _DAQP_OPTIMAL and bool(np.all(np.isfinite(x)))
         if not solved:  # fall back to the plan, pushed into the cone and bounds
             x = self._project(ref_x.reshape(-1, 3)).reshape(-1)
         forces[legs] = np.asarray(x).reshape(n, 3)
         return ForceQPResult(forces, a @ np.asarray(x), solved)
+
+    def _template(self, n: int, with_torque: bool) -> tuple:
+        """Constant parts of the problem for ``n`` stance feet (built once, then reused): α·I, the constraint
+        matrix with the friction and normal-force rows filled in (5 per foot, then 3 torque rows per foot), their
+        bounds, the solver's constraint-type flags and the index arrays of the torque-row entries."""
+        key = (n, with_torque)
+        if key not in self._templates:
+            torque_rows_per_leg = 3 if with_torque else 0
+            c = np.zeros(((5 + torque_rows_per_leg) * n, 3 * n))
+            upper = np.empty(c.shape[0])
+            lower = np.empty(c.shape[0])
+            for k in range(n):
+                c[5 * k:5 * k + 5, 3 * k:3 * k + 3] = self._friction_rows
+                upper[5 * k:5 * k + 5], lower[5 * k:5 * k + 5] = self._friction_upper, self._friction_lower
+            # Torque rows: leg k's 3x3 block sits at rows 5n + 3k .. +3, columns 3k .. +3.
+            rows = (5 * n + 3 * np.arange(n)[:, None, None] + np.arange(3)[None, :, None]) * np.ones((1, 1, 3), int)
+            cols = (3 * np.arange(n)[:, None, None] + np.arange(3)[None, None, :]) * np.ones((1, 3, 1), int)
+            self._templates[key] = (self.settings.regularization * np.eye(3 * n), c, upper, lower,
+                                    np.zeros(c.shape[0], dtype=np.int32), rows.reshape(-1), cols.reshape(-1))
+        return self._templates[key]
 
     def _project(self, f: np.ndarray) -> np.ndarray:
         s = self.settings

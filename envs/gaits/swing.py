@@ -16,7 +16,12 @@ derivative for the joint-velocity feed-forward.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+from envs.gaits.kinematics import inverse_kinematics
+from envs.robots.description import RobotDescription
 
 GRAVITY_MPS2 = 9.81
 
@@ -27,7 +32,7 @@ def raibert_footholds(shoulders_xy: np.ndarray, time_to_touchdown_s: np.ndarray,
     """Footholds (world xy, m, shape (n, 2)) for shoulders now at ``shoulders_xy`` ((n, 2), world, m).
 
     ``time_to_touchdown_s`` ((n,), s) moves each shoulder along the commanded velocity and yaw rate to where it
-    will be at touch-down; the Raibert offset from there is clipped to ``max_offset_m`` (norm).
+    will be at touch-down; each foot's Raibert offset from there is clipped to ``max_offset_m`` (norm).
     """
     v, v_des = np.asarray(velocity_xy, dtype=float), np.asarray(desired_velocity_xy, dtype=float)
     rel = shoulders_xy - com_xy
@@ -36,10 +41,8 @@ def raibert_footholds(shoulders_xy: np.ndarray, time_to_touchdown_s: np.ndarray,
     at_touchdown = shoulders_xy + (v_des + spin) * t
     offset = (v * (stance_duration_s / 2.0) + gain * np.sqrt(com_height_m / GRAVITY_MPS2) * (v - v_des)
               + spin * (stance_duration_s / 2.0))
-    norm = np.linalg.norm(offset)
-    if norm > max_offset_m:
-        offset = offset * (max_offset_m / norm)
-    return at_touchdown + offset
+    norm = np.sqrt(offset[:, 0] ** 2 + offset[:, 1] ** 2)
+    return at_touchdown + offset * np.minimum(1.0, max_offset_m / np.maximum(norm, 1e-12))[:, None]
 
 
 def swing_lift(s: np.ndarray, swing_duration_s: float, height_m: float,
@@ -77,3 +80,95 @@ def swing_trajectory(s: np.ndarray, swing_duration_s: float, start: np.ndarray, 
     position[:, 2:] += lift
     velocity[:, 2:] += lift_rate
     return position, velocity
+
+
+@dataclass(frozen=True)
+class SwingSettings:
+    """Swing-leg options of the model-based controller.
+
+    Attributes:
+        raibert_gain: capture-point gain k on the velocity error in the foothold (× √(h/g)).
+        max_foothold_offset_fraction: cap on each foothold's offset from its shoulder, × leg length.
+        kp_scale, kd_scale: joint PD gains as multiples of the robot's kp and kd. The PD runs at the control rate
+            with the torque held in between; at 250 Hz the full kd made a light, straight leg chatter.
+        touchdown_depth_m: swing targets end this far below the estimated ground, m.
+        touchdown_speed_mps: downward foot speed the trajectory arrives with at the planned touch-down, m/s.
+        seek_speed_mps: a planned-stance foot that has not touched down keeps reaching down at this speed, m/s.
+        max_seek_depth_m: ... down to this far below its foothold, m.
+    """
+
+    raibert_gain: float = 1.0
+    max_foothold_offset_fraction: float = 0.35
+    kp_scale: float = 0.5
+    kd_scale: float = 0.5
+    touchdown_depth_m: float = 0.0
+    touchdown_speed_mps: float = 0.3
+    seek_speed_mps: float = 0.5
+    max_seek_depth_m: float = 0.1
+
+
+class SwingLegs:
+    """Footholds, trajectories and joint PD for the legs not bearing load.
+
+    Positions are world frame unless named ``*_hip`` (hip frame: body axes, origin at the hip joint).
+    """
+
+    def __init__(self, robot: RobotDescription, settings: SwingSettings, nominal_feet_hip: np.ndarray) -> None:
+        self.robot, self.settings = robot, settings
+        self._hips = robot.hip_positions
+        self._shoulders = self._hips + np.column_stack([np.zeros(4), robot.hip_lateral_offsets_m, np.zeros(4)])
+        self._nominal_feet_hip = np.asarray(nominal_feet_hip, dtype=float)
+        self._kp = np.asarray(robot.kp).reshape(4, 3) * settings.kp_scale
+        self._kd = np.asarray(robot.kd).reshape(4, 3) * settings.kd_scale
+        self._qd_max = np.asarray(robot.velocity_limits).reshape(4, 3)
+        self._max_offset_m = settings.max_foothold_offset_fraction * robot.leg_length_m
+        self._damping_sq = (0.05 * robot.leg_length_m) ** 2
+        self.reset(np.zeros((4, 3)))
+
+    def reset(self, feet_world: np.ndarray) -> None:
+        self.liftoff = np.array(feet_world, dtype=float)  # where each foot last left the ground
+        self.footholds = np.array(feet_world, dtype=float)  # where each foot is going (the last one computed)
+
+    def torques(self, running: bool, planned: np.ndarray, free: np.ndarray, phases: np.ndarray,
+                swing_frac: np.ndarray, stance_s: float, swing_s: float, period_s: float, swing_height_m: float,
+                rot: np.ndarray, origin: np.ndarray, base_position: np.ndarray, vel: np.ndarray, omega: np.ndarray,
+                com: np.ndarray, com_height_m: float, v_des: np.ndarray, yaw_rate_des: float, plane: np.ndarray,
+                feet_world: np.ndarray, q: np.ndarray, qd: np.ndarray, jac: np.ndarray) -> np.ndarray:
+        """Joint torques (4, 3), N·m, for every leg as if it were free (the caller keeps the ``free`` rows).
+
+        Swinging legs (not ``planned``) follow the trajectory to their footholds; planned-stance legs that have not
+        touched down reach down below theirs; before the gait starts (not ``running``) legs hold the standing
+        pose. Joint PD on the inverse-kinematics angles, plus a joint-velocity feed-forward from the trajectory.
+        """
+        s = self.settings
+        targets_hip = self._nominal_feet_hip.copy()
+        vel_world = np.zeros((4, 3))
+        if running:
+            swinging = ~planned
+            if swinging.any():
+                shoulders = (origin + self._shoulders @ rot.T)[:, :2]
+                xy = raibert_footholds(shoulders, (1.0 - swing_frac) * swing_s, stance_s, vel[:2], v_des,
+                                       yaw_rate_des, com[:2], com_height_m, s.raibert_gain, self._max_offset_m)
+                z = plane[0] + xy @ plane[1:] - s.touchdown_depth_m
+                self.footholds[swinging, :2] = xy[swinging]
+                self.footholds[swinging, 2] = z[swinging]
+            pos, vel_world = swing_trajectory(swing_frac, swing_s, self.liftoff, self.footholds, swing_height_m,
+                                              s.touchdown_speed_mps)
+            seeking = planned & free
+            if seeking.any():
+                depth = np.minimum(s.seek_speed_mps * phases * period_s, s.max_seek_depth_m)  # late by phase·T
+                pos[seeking] = self.footholds[seeking]
+                pos[seeking, 2] -= depth[seeking]
+                vel_world[seeking] = (0.0, 0.0, -s.seek_speed_mps)
+            targets_hip = (pos - origin) @ rot - self._hips
+        q_des = inverse_kinematics(self.robot, targets_hip).joint_angles.reshape(4, 3)
+        # Desired foot velocity relative to the body, body axes → joint velocities by damped least squares (a leg
+        # near full extension is singular and must not ask for huge joint speeds).
+        r = feet_world - base_position
+        spin = np.stack([omega[1] * r[:, 2] - omega[2] * r[:, 1], omega[2] * r[:, 0] - omega[0] * r[:, 2],
+                         omega[0] * r[:, 1] - omega[1] * r[:, 0]], axis=1)
+        v_rel = (vel_world - vel - spin) @ rot
+        jt = np.transpose(jac, (0, 2, 1))
+        qd_des = (jt @ np.linalg.solve(jac @ jt + self._damping_sq * np.eye(3), v_rel[:, :, None]))[:, :, 0]
+        qd_des = np.minimum(np.maximum(qd_des, -self._qd_max), self._qd_max)
+        return self._kp * (q_des - q.reshape(4, 3)) + self._kd * (qd_des - qd.reshape(4, 3))
