@@ -95,6 +95,12 @@ class BodyFeedback:
         self._velocity_integral = np.zeros(2)  # world xy, m
         self._attitude_integral = np.zeros(2)  # roll, pitch, rad·s
 
+    @property
+    def load_factor(self) -> float:
+        """Estimated weight over the model's weight (≥ 1): what the height integral adds to gravity, e.g. an unknown
+        payload."""
+        return 1.0 + max(0.0, self.gains.height_ki * self._height_integral) / GRAVITY_MPS2
+
     def update_command(self, target: np.ndarray, yaw_rad: float, dt_s: float) -> np.ndarray:
         """Step the rate-limited command towards ``target`` and the heading reference; returns the commanded
         horizontal velocity in the world frame (2,), m/s."""

@@ -66,12 +66,17 @@ class ModelBasedSettings:
         ramp_s: once the gait starts, the command ramps up from zero, the duty factor down from 1 and the swing
             height and the plan's reference motion up from zero over this time, s.
         early_contact_fraction: a swing foot touching down after this fraction of its swing bears load.
+        load_duty_exponent, load_duty_deadband: the duty factor grows with the estimated load factor, less the
+            dead band, to this power (0 = fixed duty). The dead band ignores the few percent the hopping gaits' height
+            integral holds anyway.
         feedback: body-wrench feedback gains. swing: swing-leg options. qp: the stance-force QP's settings.
     """
 
     stand_s: float = 0.5
     ramp_s: float = 1.0
     early_contact_fraction: float = 0.75
+    load_duty_exponent: float = 1.0
+    load_duty_deadband: float = 0.06
     feedback: BodyFeedbackGains = field(default_factory=BodyFeedbackGains)
     swing: SwingSettings = field(default_factory=SwingSettings)
     qp: ForceQPSettings = field(default_factory=ForceQPSettings)
@@ -157,7 +162,11 @@ class ModelBasedController:
         gait_t = t - s.stand_s
         running = gait_t >= 0.0
         ramp = min(1.0, gait_t / s.ramp_s) if running and s.ramp_s > 0 else float(running)
-        duty = 1.0 - (1.0 - self.spec.duty_factor) * ramp
+        # Load adaptation: a heavier body (the height integral's estimate) gets proportionally longer stances, so
+        # each foot's force stays within what its motors can give.
+        load = max(1.0, self.feedback.load_factor - s.load_duty_deadband)
+        base_duty = min(self.spec.duty_factor * load ** s.load_duty_exponent, 0.9)
+        duty = 1.0 - (1.0 - base_duty) * ramp
         period = 1.0 / self.spec.stride_frequency_hz
         if running:
             phases = self.plan.leg_phases(gait_t)
