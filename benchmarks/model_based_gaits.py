@@ -1,6 +1,7 @@
 """The model-based gaits (stance-force QP controller) measured: six gaits at their design speeds, and their cost.
 
-Usage: ``.venv/bin/python benchmarks/model_based_gaits.py [--seconds 20] [--workers 2] [--extra]``. Prints Markdown.
+Usage: ``.venv/bin/python benchmarks/model_based_gaits.py [--seconds 20] [--workers 2] [--tables gaits speed ...]``.
+Prints Markdown tables.
 
 1. **Gaits**: each model-based preset on the Laikago (laikago_fast), flat ground, its design speed, ``--seconds``
    (20), seed 0, recorded with ``train.rollout.run_episode`` and measured with ``envs.metrics.summarize`` after the
@@ -13,10 +14,11 @@ Usage: ``.venv/bin/python benchmarks/model_based_gaits.py [--seconds 20] [--work
    machine does not count against them (wall-clock rates are printed too); "simulated s per CPU s" puts the two
    control rates on one scale.
 
-``--extra`` adds the issue's other targets: five episodes of each robustness scenario per gait (seeds 0-4, 20 s,
-0.5 m/s, as ``train/bench/scenarios.py`` defines them, plus ``rough:3``), the trot's top sustained speed (commands
-1.5-2.0 m/s, 20 s each), yaw-rate tracking (trot at 0.5 m/s, ±0.5 and 1.0 rad/s) and every robot trotting at the
-Froude-scaled 0.5 m/s.
+Further tables (``--tables``): ``robustness``: ``--episodes`` episodes (seeds 0, 1, ...) of each scenario per gait
+(``--robustness-gaits``) at 0.5 m/s, as ``train/bench/scenarios.py`` defines push-8ns, payload-5kg, low-friction,
+rough-1 and slope-5deg, plus one episode on ``rough:3``; ``top-speed``: the trot commanded 1.6, 1.7 and 2.0 m/s;
+``yaw``: the trot at 0.5 m/s turning at ±0.5 and 1.0 rad/s; ``robots``: the Froude-scaled presets
+(``--robot-gaits``) on the Laikago, A1, Aliengo and Mini Cheetah.
 """
 
 from __future__ import annotations
@@ -131,48 +133,52 @@ def speed_table(steps: int, repeats: int) -> None:
         print(f"| {name} | {settings} | {steps_cpu:.0f} | {sim_cpu:.2f} | {steps_wall:.0f} |")
 
 
-def extra_tables(pool: ProcessPoolExecutor, seconds: float) -> None:
-    from envs.gaits.scaling import froude_speed_mps
-    from envs.robots import get_robot
-
+def robustness_table(pool: ProcessPoolExecutor, seconds: float, gaits: list[str], episodes: int) -> None:
     jobs = [{"gait": g, "command": (0.5, 0.0, 0.0), "seconds": seconds, "seed": seed, "env": env, "scenario": name}
-            for g in GAITS for name, env in SCENARIOS.items() for seed in (range(5) if name != "rough-3" else [0])]
+            for g in gaits for name, env in SCENARIOS.items() for seed in range(episodes if name != "rough-3" else 1)]
     results = list(pool.map(run, jobs))
-    print("\nRobustness at 0.5 m/s, 20 s per episode (falls / episodes; mean speed over the episodes that did not "
-          "fall):\n")
+    print(f"\nRobustness at 0.5 m/s, {seconds:.0f} s per episode, seeds 0-{episodes - 1} (rough-3: seed 0): falls / "
+          "episodes, and the mean speed over the episodes that did not fall:\n")
     print("| gait | " + " | ".join(SCENARIOS) + " |")
     print("|---|" + "---|" * len(SCENARIOS))
-    for g in GAITS:
+    for g in gaits:
         cells = []
         for name in SCENARIOS:
             rows = [r for r in results if r["gait"] == g and r["scenario"] == name]
-            falls = sum(r["fell"] for r in rows)
             ok = [r["mean_forward_speed_mps"] for r in rows if not r["fell"]]
-            speed = f", {np.mean(ok):.2f} m/s" if ok else ""
-            cells.append(f"{falls}/{len(rows)}{speed}")
+            cells.append(f"{sum(r['fell'] for r in rows)}/{len(rows)}" + (f", {np.mean(ok):.2f} m/s" if ok else ""))
         print(f"| {g} | " + " | ".join(cells) + " |")
 
-    jobs = [{"gait": "trot", "command": (v, 0.0, 0.0), "seconds": seconds, "seed": 0} for v in (1.5, 1.6, 1.7, 1.8,
-                                                                                              2.0)]
-    print("\nTrot top speed (20 s, seed 0; mean forward speed over the whole run, start-up included):\n")
+
+def top_speed_table(pool: ProcessPoolExecutor, seconds: float) -> None:
+    jobs = [{"gait": "trot", "command": (v, 0.0, 0.0), "seconds": seconds, "seed": 0} for v in (1.6, 1.7, 2.0)]
+    print(f"\nTrot top speed ({seconds:.0f} s, seed 0; mean forward speed over the whole run, start-up included):\n")
     print("| command (m/s) | fell | mean speed (m/s) | speed after 3 s (m/s) | measured gait |")
     print("|---:|---|---:|---:|---|")
     for r in pool.map(run, jobs):
         print(f"| {r['command'][0]:.1f} | {'yes, at %.1f s' % r['time_to_fall_s'] if r['fell'] else 'no'} | "
               f"{r['mean_forward_speed_mps']:.3f} | {r['settled_speed_mps']:.3f} | {r['measured']} |")
 
+
+def yaw_table(pool: ProcessPoolExecutor, seconds: float) -> None:
     jobs = [{"gait": "trot", "command": (0.5, 0.0, w), "seconds": seconds, "seed": 0} for w in (0.5, -0.5, 1.0)]
-    print("\nYaw-rate tracking (trot, 0.5 m/s, 20 s; yaw rate = heading change / time after 3 s):\n")
+    print(f"\nYaw-rate tracking (trot, 0.5 m/s, {seconds:.0f} s; yaw rate = heading change / time after 3 s):\n")
     print("| commanded yaw rate (rad/s) | measured (rad/s) | error (rad/s) | fell |")
     print("|---:|---:|---:|---|")
     for r in pool.map(run, jobs):
         print(f"| {r['command'][2]:.1f} | {r['settled_yaw_rate_radps']:.3f} | "
               f"{abs(r['settled_yaw_rate_radps'] - r['command'][2]):.3f} | {'yes' if r['fell'] else 'no'} |")
 
-    robots = ("laikago_fast", "laikago", "a1", "aliengo", "mini_cheetah")
+
+def robots_table(pool: ProcessPoolExecutor, seconds: float, gaits: list[str]) -> None:
+    from envs.gaits.scaling import froude_speed_mps
+    from envs.robots import get_robot
+
+    robots = ("laikago_fast", "a1", "aliengo", "mini_cheetah")
     jobs = [{"gait": g, "robot": name, "command": (froude_speed_mps(get_robot(name), 0.5), 0.0, 0.0),
-             "seconds": seconds, "seed": 0} for name in robots for g in ("trot", "bound", "pronk")]
-    print("\nEvery robot (Froude-scaled gaits at the Froude-equivalent of 0.5 m/s on the Laikago, 20 s, seed 0):\n")
+             "seconds": seconds, "seed": 0} for name in robots for g in gaits]
+    print(f"\nEvery robot (Froude-scaled presets at the Froude-equivalent of 0.5 m/s on the Laikago, {seconds:.0f} s, "
+          "seed 0):\n")
     print("| robot | gait | command (m/s) | fell | mean speed (m/s) | measured gait | aerial fraction |")
     print("|---|---|---:|---|---:|---|---:|")
     for r in pool.map(run, jobs):
@@ -186,23 +192,36 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--speed-steps", type=int, default=2500, help="control steps per speed measurement")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--extra", action="store_true", help="robustness, top speed, yaw tracking, robots")
+    parser.add_argument("--tables", nargs="+", default=["gaits", "speed"],
+                        choices=["gaits", "speed", "robustness", "top-speed", "yaw", "robots"])
+    parser.add_argument("--robustness-gaits", nargs="+", default=list(GAITS), choices=GAITS)
+    parser.add_argument("--episodes", type=int, default=5, help="robustness episodes per scenario and gait")
+    parser.add_argument("--robot-gaits", nargs="+", default=["trot", "pronk"], choices=GAITS)
     args = parser.parse_args()
     from envs.gaits.model_based_presets import get_model_based_gait
 
-    jobs = [{"gait": g, "command": (get_model_based_gait(g).design_speed_mps, 0.0, 0.0), "seconds": args.seconds,
-             "seed": 0} for g in GAITS]
-    print(f"# Model-based gaits, laikago_fast, flat ground, {args.seconds:.0f} s, seed 0 "
-          f"({platform.machine()}, Python {platform.python_version()})\n")
+    print(f"# Model-based gaits, {args.seconds:.0f} s episodes ({platform.machine()}, Python "
+          f"{platform.python_version()})")
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        gait_table(list(pool.map(run, jobs)))
-        if args.extra:
-            extra_tables(pool, args.seconds)
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[-1]})
-    print(f"\nSpeed on one core (best of {args.repeats} interleaved runs of {args.speed_steps} control steps, steady "
-          f"trot at 0.5 m/s after a 2 s start):\n")
-    speed_table(args.speed_steps, args.repeats)
+        if "gaits" in args.tables:
+            print(f"\nSix gaits at their design speeds, laikago_fast, flat ground, seed 0:\n")
+            jobs = [{"gait": g, "command": (get_model_based_gait(g).design_speed_mps, 0.0, 0.0),
+                     "seconds": args.seconds, "seed": 0} for g in GAITS]
+            gait_table(list(pool.map(run, jobs)))
+        if "robustness" in args.tables:
+            robustness_table(pool, args.seconds, args.robustness_gaits, args.episodes)
+        if "top-speed" in args.tables:
+            top_speed_table(pool, args.seconds)
+        if "yaw" in args.tables:
+            yaw_table(pool, args.seconds)
+        if "robots" in args.tables:
+            robots_table(pool, args.seconds, args.robot_gaits)
+    if "speed" in args.tables:
+        if hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[-1]})
+        print(f"\nSpeed on one core (best of {args.repeats} interleaved runs of {args.speed_steps} control steps, "
+              "steady trot at 0.5 m/s after a 2 s start):\n")
+        speed_table(args.speed_steps, args.repeats)
 
 
 if __name__ == "__main__":

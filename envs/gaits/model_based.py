@@ -5,6 +5,8 @@ Per control step (250 Hz is the intended rate):
 1. **Schedule.** A phase clock (the gait's frequency, duty factor and phase offsets) says which legs should be in
    stance. A planned-stance leg bears load once its foot has touched the ground (contact sensors); until then it
    keeps reaching down. A swing leg that touches down in the last quarter of its swing starts bearing load early.
+   The gait starts from standing with the duty factor easing down from 1, and a body heavier than the model (an
+   unknown payload, estimated by the height integral) gets proportionally longer stances.
 2. **Body wrench.** The robot is one rigid body (mass, centre of mass and inertia lumped from the URDF,
    :mod:`envs.gaits.rigid_body`). The desired force and torque are a feed-forward from the gait's force plan
    (:mod:`envs.gaits.force_plan`: each stance's share of the stride's m·g·T vertical impulse, which is what makes
@@ -207,10 +209,11 @@ class ModelBasedController:
         free = ~support
         if free.any():
             tau[free] = self.swing.torques(
-                running, planned, free, phases, swing_frac, duty * period, max(1.0 - duty, 1e-3) * period, period,
-                self.spec.swing_height_m * ramp, rot, origin, state.base_position_world, state.base_lin_vel_world,
-                state.base_ang_vel_world, com, self.feedback.com_height_m, v_des, self.feedback.command[2],
-                self._plane, feet_world, q, qd, jac)[free]
+                running=running, planned=planned, free=free, phases=phases, swing_frac=swing_frac,
+                stance_s=duty * period, swing_s=max(1.0 - duty, 1e-3) * period, period_s=period,
+                swing_height_m=self.spec.swing_height_m * ramp, rot=rot, origin=origin, state=state, com=com,
+                com_height_m=self.feedback.com_height_m, v_des=v_des, yaw_rate_des=self.feedback.command[2],
+                plane=self._plane, feet_world=feet_world, jac=jac)[free]
         return np.minimum(np.maximum(tau.reshape(-1) * self._inv_tau_max, -1.0), 1.0).astype(np.float32)
 
     def _start(self, feet_world: np.ndarray, yaw: float) -> None:

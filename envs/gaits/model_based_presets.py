@@ -7,8 +7,9 @@ offsets up to the gallop's lead split) with their own frequencies, duty factors 
 presets, and every test and table built on them, stay as they are.
 
 Hip heights: the bound and the gallop stand taller than the standing pose (0.43 and 0.45 m instead of 0.41 m):
-their short stances need 150-250 N per foot, and the Laikago's 35 N·m knees give ~230 N of vertical force at the
-standing crouch but ~300 N with the knees 0.3 rad straighter (see ``benchmarks/model_based_gaits.py``).
+their short stances need 150-250 N per foot, and through the leg Jacobian the Laikago's 35 N·m knees give
+~240 N of vertical force with the foot under the hip at 0.41 m but ~310 N at 0.45 m (less with the foot ahead of
+the hip). The flat-topped force profiles (small ``force_taper``) keep the peaks near the mean for the same reason.
 
 Like the open-loop presets they are tuned on the Laikago and scaled to other robots by
 :func:`envs.gaits.scaling.scale_gait` (equal Froude number).

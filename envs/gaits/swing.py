@@ -22,6 +22,7 @@ import numpy as np
 
 from envs.gaits.kinematics import inverse_kinematics
 from envs.robots.description import RobotDescription
+from envs.state import RobotState
 
 GRAVITY_MPS2 = 9.81
 
@@ -129,17 +130,28 @@ class SwingLegs:
         self.liftoff = np.array(feet_world, dtype=float)  # where each foot last left the ground
         self.footholds = np.array(feet_world, dtype=float)  # where each foot is going (the last one computed)
 
-    def torques(self, running: bool, planned: np.ndarray, free: np.ndarray, phases: np.ndarray,
+    def torques(self, *, running: bool, planned: np.ndarray, free: np.ndarray, phases: np.ndarray,
                 swing_frac: np.ndarray, stance_s: float, swing_s: float, period_s: float, swing_height_m: float,
-                rot: np.ndarray, origin: np.ndarray, base_position: np.ndarray, vel: np.ndarray, omega: np.ndarray,
-                com: np.ndarray, com_height_m: float, v_des: np.ndarray, yaw_rate_des: float, plane: np.ndarray,
-                feet_world: np.ndarray, q: np.ndarray, qd: np.ndarray, jac: np.ndarray) -> np.ndarray:
+                rot: np.ndarray, origin: np.ndarray, state: RobotState, com: np.ndarray, com_height_m: float,
+                v_des: np.ndarray, yaw_rate_des: float, plane: np.ndarray, feet_world: np.ndarray,
+                jac: np.ndarray) -> np.ndarray:
         """Joint torques (4, 3), N·m, for every leg as if it were free (the caller keeps the ``free`` rows).
 
         Swinging legs (not ``planned``) follow the trajectory to their footholds; planned-stance legs that have not
         touched down reach down below theirs; before the gait starts (not ``running``) legs hold the standing
         pose. Joint PD on the inverse-kinematics angles, plus a joint-velocity feed-forward from the trajectory.
+
+        Args:
+            phases, swing_frac: (4,) leg phases (cycles) and swing fractions; stance_s, swing_s, period_s: the
+                current stance, swing and stride durations, s; swing_height_m: the current swing height, m.
+            rot: body → world rotation; origin: body-frame origin, world, m; com: centre of mass, world, m;
+                com_height_m: its nominal height above the foot plane, m.
+            v_des: commanded horizontal velocity, world, m/s; yaw_rate_des: commanded yaw rate, rad/s.
+            plane: ground plane (a, b, c) of the foot centres; feet_world: (4, 3) foot positions, world, m;
+            jac: (4, 3, 3) leg Jacobians (hip frame).
         """
+        q, qd = state.joint_angles, state.joint_velocities
+        vel, omega = state.base_lin_vel_world, state.base_ang_vel_world
         s = self.settings
         targets_hip = self._nominal_feet_hip.copy()
         vel_world = np.zeros((4, 3))
@@ -164,7 +176,7 @@ class SwingLegs:
         q_des = inverse_kinematics(self.robot, targets_hip).joint_angles.reshape(4, 3)
         # Desired foot velocity relative to the body, body axes → joint velocities by damped least squares (a leg
         # near full extension is singular and must not ask for huge joint speeds).
-        r = feet_world - base_position
+        r = feet_world - state.base_position_world
         spin = np.stack([omega[1] * r[:, 2] - omega[2] * r[:, 1], omega[2] * r[:, 0] - omega[0] * r[:, 2],
                          omega[0] * r[:, 1] - omega[1] * r[:, 0]], axis=1)
         v_rel = (vel_world - vel - spin) @ rot
