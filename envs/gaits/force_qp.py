@@ -15,8 +15,8 @@ towards a planned distribution ``f_ref``; ``M_i`` maps leg ``i``'s foot force to
 (``τ = -J_iᵀ Rᵀ f_i``). The inscribed pyramid keeps every solution inside the true cone
 ``√(f_x² + f_y²) ≤ μ f_z`` (the contact normal is taken as world z: the controller does not know the terrain).
 
-Solver: DAQP (dual active-set, MIT licence, C library), chosen for small dense QPs like this one (≤ 12 variables,
-≤ 40 constraints): ~15 µs per solve here, so the QP costs less than reading the robot state.
+Solver: DAQP (dual active-set, MIT licence, C library, binary wheels), chosen for small dense QPs like this one
+(≤ 12 variables, ≤ 32 constraints): ~15 µs per solve here; building the matrices in numpy costs more than solving.
 """
 
 from __future__ import annotations

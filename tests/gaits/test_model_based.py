@@ -133,16 +133,22 @@ def test_rigid_body_model_matches_pybullet_mass_com_and_inertia(name):
 @pytest.mark.parametrize("gait", sorted(MODEL_BASED_GAITS))
 def test_force_plan_delivers_the_weight_per_stride_with_no_net_pitch_or_roll_impulse(gait):
     spec = get_model_based_gait(gait).spec
-    feet = np.array([[0.22, -0.12, -0.4], [0.22, 0.12, -0.4], [-0.22, -0.12, -0.4], [-0.22, 0.12, -0.4]])
-    plan = ForcePlan(spec.stride_frequency_hz, spec.duty_factor, spec.phase_offsets, 0.3, 25.0, np.diag([0.6, 1.3, 1.3]),
-                     feet + [0.02, 0.0, 0.0])
-    t = np.arange(2000) / 2000 / spec.stride_frequency_hz
-    forces = np.array([plan.leg_forces(plan.leg_phases(ti)) for ti in t])  # (N, 4)
-    period = 1.0 / spec.stride_frequency_hz
-    assert forces.sum(axis=1).mean() * period == pytest.approx(25.0 * GRAVITY_MPS2 * period, rel=1e-3)
-    torque_y = forces @ -(feet[:, 0] + 0.02)
-    assert abs(torque_y.mean()) < 1e-3 * forces.sum(axis=1).mean()
-    assert np.all(forces[:, :][~(np.array([plan.leg_phases(ti) for ti in t]) < spec.duty_factor)] == 0.0)
+    # Feet relative to a centre of mass 3 cm behind and 1 cm left of the middle of the feet.
+    feet_rel_com = np.array([[0.23, -0.13, -0.4], [0.23, 0.11, -0.4], [-0.21, -0.13, -0.4], [-0.21, 0.11, -0.4]])
+    plan = ForcePlan(spec.stride_frequency_hz, spec.duty_factor, spec.phase_offsets, 0.3, 25.0,
+                     np.diag([0.6, 1.3, 1.3]), feet_rel_com)
+    t = np.arange(2000) / 2000 / spec.stride_frequency_hz  # one stride
+    phases = np.array([plan.leg_phases(ti) for ti in t])
+    forces = plan.leg_forces(phases)  # (N, 4) normal forces
+    assert np.all(forces[phases >= spec.duty_factor] == 0.0)  # only feet in stance push
+    assert forces.sum(axis=1).mean() == pytest.approx(25.0 * GRAVITY_MPS2, rel=1e-3)  # m·g·T per stride
+    pitch, roll = forces @ -feet_rel_com[:, 0], forces @ feet_rel_com[:, 1]
+    assert abs(pitch.mean()) < 1e-6 * 25.0 * GRAVITY_MPS2 and abs(roll.mean()) < 1e-6 * 25.0 * GRAVITY_MPS2
+    airborne = forces.sum(axis=1) == 0.0
+    expected_flight = {"bound": 0.1, "gallop": 0.08, "pronk": 0.45}.get(gait, 0.0)
+    assert airborne.mean() == pytest.approx(expected_flight, abs=0.002)
+    ref = [plan.reference(ti) for ti in t]
+    assert abs(np.mean([r.height_m for r in ref])) < 1e-6  # the reference hops about the nominal height
 
 
 def test_swing_trajectory_starts_and_ends_where_asked_and_its_velocity_is_its_derivative():
