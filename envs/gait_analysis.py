@@ -161,6 +161,20 @@ def duty_factors(foot_contacts: np.ndarray) -> np.ndarray:
     return contacts.mean(axis=0)
 
 
+def aerial_fraction(foot_contacts: np.ndarray) -> float:
+    """Share of samples in which no foot touches the ground (the body is airborne), dimensionless in [0, 1].
+
+    ``mean_t [no foot in contact at t]``. Pass debounced contacts (:func:`debounce_contacts`) so that a landing
+    bounce does not count as flight. NaN if there are no samples.
+    """
+    contacts = np.asarray(foot_contacts).astype(bool)
+    if contacts.ndim != 2 or contacts.shape[1] != 4:
+        raise ValueError(f"foot_contacts has shape {contacts.shape}, expected (T, 4)")
+    if contacts.shape[0] == 0:
+        return math.nan
+    return float(np.mean(~contacts.any(axis=1)))
+
+
 def stride_period_s(foot_contacts: np.ndarray, time_s: np.ndarray) -> float:
     """Stride period in seconds.
 

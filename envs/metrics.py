@@ -20,6 +20,7 @@ import numpy as np
 from envs.gait_analysis import (
     GAIT_NAMES,
     LEG_NAMES,
+    aerial_fraction,
     circular_distance_cycles,
     circular_mean_cycles,
     classify_gait,
@@ -35,7 +36,7 @@ from envs.gait_analysis import (
 
 __all__ = [
     "GRAVITY_MPS2", "GAIT_NAMES", "LEG_NAMES", "Rollout",
-    "action_smoothness", "circular_distance_cycles", "circular_mean_cycles", "classify_gait",
+    "action_smoothness", "aerial_fraction", "circular_distance_cycles", "circular_mean_cycles", "classify_gait",
     "classify_offsets", "cost_of_transport", "debounce_contacts", "distance_m", "duration_s", "duty_factors",
     "foot_slip_mps", "footfall_segments", "forward_distance_m", "froude_number",
     "heading_change_deg", "heading_drift_deg", "commanded_path_world", "path_error_m", "mean_forward_speed_mps", "mean_yaw_rate_radps", "mechanical_energy_j", "phase_offsets",
@@ -387,6 +388,8 @@ def summarize(rollout: Rollout, gait_window_start_s: float = 0.0,
         "froude_number": froude_number(rollout),
         "duty_factor_per_foot": [float(x) for x in duty],
         "duty_factor_mean": float(np.mean(duty)),
+        # From the same contacts as the duty factor: share of the window with no foot on the ground.
+        "aerial_fraction": aerial_fraction(contacts),
         "stride_period_s": period,
         "stride_frequency_hz": frequency,
         # From the same (windowed, debounced) contacts as the stride frequency.

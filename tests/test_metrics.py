@@ -474,3 +474,46 @@ def test_path_error_is_zero_on_the_commanded_path_and_the_offset_beside_it():
     late = dataclasses.replace(on_path,
                                base_position_world=on_path.base_position_world[np.maximum(0, np.arange(len(t)) - 20)])
     assert metrics.path_error_m(late) < 0.01
+
+
+# --- aerial fraction ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("offsets, duty, expected", [
+    ((0.0, 0.0, 0.0, 0.0), 0.6, 0.4),  # pronk: all four down for 60% of the stride, flight for 40%
+    ((0.0, 0.0, 0.5, 0.5), 0.35, 0.3),  # bound: two flights of 0.15 cycle between the pairs' stances
+    ((0.0, 0.5, 0.5, 0.0), 0.4, 0.2),  # a running trot: two flights of 0.1 cycle
+    ((0.0, 0.5, 0.5, 0.0), 0.6, 0.0),  # walking trot: the pairs' stances overlap, never airborne
+    ((0.0, 0.5, 0.25, 0.75), 0.75, 0.0),  # walk
+])
+def test_aerial_fraction_of_ideal_gaits(offsets, duty, expected):
+    contacts, _ = gait_contacts(offsets, duty, freq_hz=1.0)
+    # 100 samples per stride: each flight's edges can land one sample either way (up to two flights a stride).
+    assert metrics.aerial_fraction(contacts) == pytest.approx(expected, abs=0.021)
+
+
+def test_aerial_fraction_counts_samples_with_no_foot_down_and_handles_edges():
+    contacts = np.ones((10, 4), dtype=bool)
+    contacts[2:5] = False  # 3 of 10 samples airborne
+    contacts[7, 1:] = False  # one foot still down: not airborne
+    assert metrics.aerial_fraction(contacts) == pytest.approx(0.3)
+    assert math.isnan(metrics.aerial_fraction(np.zeros((0, 4), dtype=bool)))
+    with pytest.raises(ValueError, match="expected"):
+        metrics.aerial_fraction(np.zeros((5, 3), dtype=bool))
+
+
+def test_summarize_reports_the_aerial_fraction_of_debounced_windowed_contacts():
+    # A pronk at 2 Hz with duty 0.6 (0.2 s flights) whose landings bounce for two samples (20 ms): a bounce is
+    # not a flight; samples before the gait window (standing still) are not counted.
+    contacts, time_s = gait_contacts((0.0, 0.0, 0.0, 0.0), 0.6, freq_hz=2.0)
+    contacts[time_s < 1.0] = True
+    touchdowns = np.flatnonzero(np.diff(contacts[:, 0].astype(int)) == 1) + 1
+    bouncy = contacts.copy()
+    bouncy[touchdowns[:, None] + [1, 2]] = False
+    window = time_s >= 1.0
+    clean = metrics.aerial_fraction(contacts[window])
+    assert clean == pytest.approx(0.4, abs=0.021)  # one sample per stride either way
+    assert metrics.aerial_fraction(bouncy[window]) > clean + 0.03  # raw contacts: bounces look like flight
+    summary = metrics.summarize(make_rollout(len(time_s), foot_contacts=bouncy), gait_window_start_s=1.0)
+    assert summary["aerial_fraction"] == pytest.approx(clean, abs=1e-12)
+    assert metrics.summarize(make_rollout(100))["aerial_fraction"] == 0.0  # standing

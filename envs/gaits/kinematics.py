@@ -104,3 +104,28 @@ def standing_base_height_m(robot: RobotDescription) -> float:
     """Base height above flat ground in the standing pose if the legs were rigid, m (feet resting on the ground)."""
     feet = foot_positions_body(robot, robot.standing_angles)
     return float(-feet[:, 2].mean() + robot.foot_radius_m)
+
+
+def leg_jacobian(robot: RobotDescription, joint_angles: np.ndarray) -> np.ndarray:
+    """Foot Jacobians ``d(foot position, hip frame) / d(controller joint angles)``, m/rad, shape (4, 3, 3).
+
+    ``jac[leg]`` maps the leg's (hip, thigh, calf) joint velocities (rad/s) to the foot's velocity relative to the
+    body, in body-frame axes (m/s); its transpose maps a force on the foot (N, body axes) to joint torques (N·m):
+    ``τ = J^T f``. It is the analytic derivative of :func:`forward_kinematics` (tested against finite differences).
+    """
+    q = np.asarray(joint_angles, dtype=float).reshape(NUM_LEGS, 3)
+    lateral, l1, l2 = _leg_array(robot)
+    q0, q1, q12 = q[:, 0], q[:, 1], q[:, 1] + q[:, 2]
+    s0, c0 = np.sin(q0), np.cos(q0)
+    s1, c1, s12, c12 = np.sin(q1), np.cos(q1), np.sin(q12), np.cos(q12)
+    z_plane = -l1 * c1 - l2 * c12
+    # Derivatives of the in-plane coordinates (x, z_plane) with respect to thigh and calf.
+    dx_dq1, dx_dq2 = -l1 * c1 - l2 * c12, -l2 * c12
+    dzp_dq1, dzp_dq2 = l1 * s1 + l2 * s12, l2 * s12
+    jac = np.zeros((NUM_LEGS, 3, 3))
+    jac[:, 0, 1], jac[:, 0, 2] = dx_dq1, dx_dq2
+    jac[:, 1, 0] = -lateral * s0 - z_plane * c0
+    jac[:, 1, 1], jac[:, 1, 2] = -s0 * dzp_dq1, -s0 * dzp_dq2
+    jac[:, 2, 0] = lateral * c0 - z_plane * s0
+    jac[:, 2, 1], jac[:, 2, 2] = c0 * dzp_dq1, c0 * dzp_dq2
+    return jac

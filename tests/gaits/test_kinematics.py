@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from envs._pybullet import BulletClient, pybullet
-from envs.gaits.kinematics import forward_kinematics, foot_positions_body, inverse_kinematics
+from envs.gaits.kinematics import forward_kinematics, foot_positions_body, inverse_kinematics, leg_jacobian
 from envs.robots import get_robot
 from envs.sim import resolve_robot_urdf
 
@@ -71,3 +71,34 @@ def test_bad_targets_raise():
         inverse_kinematics(ROBOT, np.zeros((3, 3)))
     with pytest.raises(ValueError, match="finite"):
         inverse_kinematics(ROBOT, np.full((4, 3), np.nan))
+
+
+@pytest.mark.parametrize("name", ["laikago", "a1", "aliengo", "mini_cheetah"])
+def test_leg_jacobian_matches_finite_differences_of_forward_kinematics(name):
+    robot = get_robot(name)
+    rng = np.random.default_rng(3)
+    step = 1e-6
+    for _ in range(20):
+        q = rng.uniform(robot.lower_limits, robot.upper_limits)
+        jac = leg_jacobian(robot, q)
+        assert jac.shape == (4, 3, 3)
+        numeric = np.zeros((4, 3, 3))
+        for j in range(3):
+            dq = np.zeros((4, 3))
+            dq[:, j] = step
+            plus = forward_kinematics(robot, q + dq.reshape(-1))
+            minus = forward_kinematics(robot, q - dq.reshape(-1))
+            numeric[:, :, j] = (plus - minus) / (2 * step)
+        np.testing.assert_allclose(jac, numeric, atol=1e-7)
+
+
+def test_leg_jacobian_transpose_gives_the_moment_of_a_vertical_foot_force_about_each_pitch_joint():
+    # J^T f is the generalised force of a force f on the foot: for an upward 100 N on a foot under the hip, the
+    # moment about the +y pitch axes, -x·F with x the foot's distance in front of the joint (virtual work).
+    q = ROBOT.standing_angles
+    feet = forward_kinematics(ROBOT, q)
+    tau = np.einsum("lij,i->lj", leg_jacobian(ROBOT, q), np.array([0.0, 0.0, 100.0]))
+    knee_x = -ROBOT.thigh_length_m * np.sin(q[1])
+    assert np.all(feet[:, 0] - knee_x > 0.1)  # the knee is well behind the foot, so the knee carries the load
+    np.testing.assert_allclose(tau[:, 2], -100.0 * (feet[:, 0] - knee_x), rtol=1e-9)
+    np.testing.assert_allclose(tau[:, 1], -100.0 * feet[:, 0], atol=1e-9)
