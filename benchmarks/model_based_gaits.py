@@ -4,7 +4,8 @@ Usage: ``.venv/bin/python benchmarks/model_based_gaits.py [--seconds 20] [--work
 Prints Markdown tables.
 
 1. **Gaits**: each model-based preset on the Laikago (laikago_fast), flat ground, its design speed, ``--seconds``
-   (20), seed 0, recorded with ``train.rollout.run_episode`` and measured with ``envs.metrics.summarize`` after the
+   (20), seed 0, run as the built-in controller ``mpc-<gait>`` through ``envs.rollout.run_controller`` and measured with
+   ``envs.metrics.summarize`` after the
    first 3 s (0.5 s standing + 1 s start-up ramp, then a margin). Phase offsets are the measured footfall offsets
    (FR, FL, RR, RL; cycles after FR's touch-down) next to the spec's; "max error" is the largest circular distance.
 2. **Speed**: control steps per second of env + controller on one core (the process pins itself to one CPU),
@@ -45,21 +46,12 @@ SCENARIOS = {  # name: env settings (train/bench/scenarios.py's definitions, and
 
 def run(job: dict) -> dict:
     """One episode of the model-based controller; returns the summary plus what the tables need."""
-    import gymnasium as gym
-
     import envs  # noqa: F401
     from envs import metrics
-    from envs.gaits.model_based import MODEL_BASED_ENV_SETTINGS, make_model_based_controller
-    from train.rollout import run_episode
+    from envs.rollout import run_controller
 
-    env = gym.make("quadgait/LaikagoWalk-v0", robot=job.get("robot", "laikago_fast"), **MODEL_BASED_ENV_SETTINGS,
-                   **job.get("env", {}))
-    try:
-        base = env.unwrapped
-        controller = make_model_based_controller(base.robot, job["gait"], base.control_dt_s)
-        r = run_episode(env, controller, np.array(job["command"], dtype=float), job["seconds"], seed=job["seed"])
-    finally:
-        env.close()
+    r = run_controller(f"mpc-{job['gait']}", seconds=job["seconds"], seed=job["seed"], command=job["command"],
+                       settings={"robot": job.get("robot", "laikago_fast"), **job.get("env", {})}).rollout
     summary = metrics.summarize(r, gait_window_start_s=GAIT_WINDOW_S)
     keep = r.time_s >= GAIT_WINDOW_S
     yaw = np.unwrap(r.base_rpy[keep, 2])
@@ -95,26 +87,23 @@ def speed_table(steps: int, repeats: int) -> None:
     import gymnasium as gym
 
     import envs  # noqa: F401
-    from envs.gaits.model_based import MODEL_BASED_ENV_SETTINGS, make_model_based_controller
-    from train.controllers import make_controller
+    from envs.controllers import resolve_controller
 
     def rate(model_based: bool) -> tuple[float, float, float]:
-        settings = dict(MODEL_BASED_ENV_SETTINGS) if model_based else {}
-        env = gym.make("quadgait/LaikagoWalk-v0", episode_seconds=3600.0, **settings)
+        spec = resolve_controller("mpc-trot" if model_based else "trot")
+        env = gym.make(spec.env_id, max_episode_steps=10**9, **spec.env_kwargs)
         try:
             base = env.unwrapped
-            controller = (make_model_based_controller(base.robot, "trot", base.control_dt_s) if model_based
-                          else make_controller("trot", env))
-            command = np.array([0.5, 0.0, 0.0])
-            obs, _ = env.reset(seed=0)
+            controller = spec.make(env)
+            obs, _ = env.reset(seed=0, options={"command": (0.5, 0.0, 0.0)})
             controller.reset()
             for _ in range(int(2.0 / base.control_dt_s)):  # past the start-up, into the steady trot
                 state = base.robot_state
-                obs, *_ = env.step(controller.act(obs, state, state.time_s, command))
+                obs, *_ = env.step(controller.act(obs, state, state.time_s, base.command))
             wall, cpu = time.perf_counter(), time.process_time()
             for _ in range(steps):
                 state = base.robot_state
-                obs, *_ = env.step(controller.act(obs, state, state.time_s, command))
+                obs, *_ = env.step(controller.act(obs, state, state.time_s, base.command))
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
             return steps / cpu, steps * base.control_dt_s / cpu, steps / wall
         finally:

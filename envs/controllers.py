@@ -23,6 +23,9 @@ from envs.gaits.controller import Controller, GaitController
 
 #: The env scripted controllers run in: its task takes any (vx, vy, yaw rate) command through reset options.
 SCRIPTED_ENV_ID = "quadgait/LaikagoVelocity-v1"
+#: Model-based gaits are named ``mpc-<gait>`` (the stance-force controller of :mod:`envs.gaits.model_based`; they
+#: run in the same env in torque mode at 250 Hz).
+MODEL_BASED_PREFIX = "mpc-"
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class ControllerSpec:
 
     Attributes:
         name: as given by the user (a gait, a pretrained name or a path).
-        kind: ``"gait"`` or ``"policy"``.
+        kind: ``"gait"`` (open loop), ``"model_based"`` (``mpc-<gait>``) or ``"policy"``.
         env_id, env_kwargs: the env to run it in (a policy's training env and settings).
         command_range: (low, high) of the commands the controller was trained on (None: any command).
         path: a policy's run folder or model file.
@@ -68,6 +71,14 @@ class ControllerSpec:
     def make(self, env: gym.Env) -> Controller:
         """Build the controller for ``env`` (made from :attr:`env_id` and :attr:`env_kwargs`, plus conditions)."""
         base = env.unwrapped
+        if self.kind == "model_based":
+            from envs.gaits.model_based import make_model_based_controller
+
+            action_map = base.action_map
+            if type(action_map).__name__ != "JointTargets" or action_map.settings.motor_control != "torque":
+                raise ValueError("model-based gaits need joint-torque actions (motor_control='torque')")
+            return make_model_based_controller(base.robot, self.name.removeprefix(MODEL_BASED_PREFIX),
+                                               base.control_dt_s)
         if self.kind == "gait":
             action_map = base.action_map
             if type(action_map).__name__ != "JointTargets" or action_map.settings.motor_control != "pd":
@@ -79,7 +90,14 @@ class ControllerSpec:
 
 
 def builtin_controller_names() -> tuple[str, ...]:
-    return tuple(sorted(GAIT_PRESETS))
+    """The open-loop gaits (``"trot"``, ...) and the model-based ones (``"mpc-trot"``, ...)."""
+    return (*sorted(GAIT_PRESETS), *model_based_names())
+
+
+def model_based_names() -> tuple[str, ...]:
+    from envs.gaits.model_based_presets import MODEL_BASED_GAITS
+
+    return tuple(MODEL_BASED_PREFIX + name for name in sorted(MODEL_BASED_GAITS))
 
 
 def is_policy_path(name: str) -> bool:
@@ -101,7 +119,8 @@ def check_controller_name(name: str) -> None:
 
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"a controller name must be a non-empty string, got {name!r}")
-    if name.strip().lower() in GAIT_PRESETS or name in pretrained_names() or is_policy_path(name):
+    key = name.strip().lower()
+    if key in GAIT_PRESETS or key in model_based_names() or name in pretrained_names() or is_policy_path(name):
         return
     valid = [*builtin_controller_names(), *pretrained_names()]
     raise ValueError(f"unknown controller {name!r}; valid: {', '.join(valid)}, or a run folder / .zip model path")
@@ -118,6 +137,10 @@ def resolve_controller(name: str, trust_pickle: bool = False) -> ControllerSpec:
     key = name.strip().lower()
     if key in GAIT_PRESETS and "/" not in name:
         return ControllerSpec(key, "gait", SCRIPTED_ENV_ID)
+    if key in model_based_names() and "/" not in name:
+        from envs.gaits.model_based import MODEL_BASED_ENV_SETTINGS
+
+        return ControllerSpec(key, "model_based", SCRIPTED_ENV_ID, dict(MODEL_BASED_ENV_SETTINGS))
     from envs.policies.loading import PolicyLoadError, describe_policy
     from envs.registry import command_range
 

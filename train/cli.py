@@ -29,14 +29,19 @@ def _add_rollout_args(p: argparse.ArgumentParser, default_seconds: float) -> Non
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from envs.controllers import builtin_controller_names
+    from envs.gaits import GAIT_PRESETS
+
+    def gait_names() -> list[str]:
+        return sorted(GAIT_PRESETS)
 
     parser = argparse.ArgumentParser(prog="quadgait", description="Quadruped gait simulator (PyBullet Laikago).")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__import__('quadgait').__version__}")
     sub = parser.add_subparsers(dest="subcommand", required=True)
 
     walk = sub.add_parser("walk", help="run a scripted gait and print distance, speed, heading drift, falls")
-    walk.add_argument("--gait", default="trot", choices=builtin_controller_names())
+    walk.add_argument("--gait", default="trot", choices=gait_names())
+    walk.add_argument("--controller", default="open-loop", choices=("open-loop", "mpc"),
+                      help="open-loop foot trajectories (default) or the model-based stance-force controller")
     walk.add_argument("--speed", type=finite(float, -1.5, 1.5), default=0.5, help="forward speed command, m/s")
     walk.add_argument("--lateral-speed", type=finite(float, -1.0, 1.0), default=0.0, help="m/s, + = left")
     walk.add_argument("--yaw-rate", type=finite(float, -2.0, 2.0), default=0.0, help="rad/s, + = turn left")
@@ -50,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="run controllers through benchmark scenarios and write a report")
     bench.add_argument("--controller", action="append", metavar="NAME_OR_PATH",
-                       help="built-in gait name or a run folder / .zip model (repeatable; default: all gaits)")
+                       help="built-in gait (trot, ..., mpc-trot, ...), pretrained name or a run folder / .zip model (repeatable; "
+                            "default: every built-in gait)")
     bench.add_argument("--scenario", action="append", metavar="NAME",
                        help="scenario name (repeatable; default: the whole suite)")
     bench.add_argument("--episodes", type=int, default=3, help="episodes per controller x scenario (default 3)")
@@ -71,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="trot for 10 s; write video, footfall diagram and summary to --out")
     demo.add_argument("--out", default="runs/demo", help="output folder")
-    demo.add_argument("--gait", default="trot", choices=builtin_controller_names())
+    demo.add_argument("--gait", default="trot", choices=gait_names())
+    demo.add_argument("--controller", default="open-loop", choices=("open-loop", "mpc"),
+                      help="open-loop foot trajectories (default) or the model-based stance-force controller")
     _add_rollout_args(demo, 10.0)
     demo.set_defaults(func=cmd_demo)
 

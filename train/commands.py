@@ -25,7 +25,8 @@ def _walk(args: argparse.Namespace, gait: str, command: tuple[float, float, floa
     import envs  # noqa: F401
     from envs.rollout import run_controller
 
-    episode = run_controller(gait, seconds=args.seconds, seed=args.seed, command=command,
+    name = gait if getattr(args, "controller", "open-loop") == "open-loop" else f"mpc-{gait}"
+    episode = run_controller(name, seconds=args.seconds, seed=args.seed, command=command,
                              settings={"robot": args.robot, "terrain": getattr(args, "terrain", "flat")},
                              render_mode=render_mode, on_step=grabber)
     return episode.rollout, {"gait": gait, **episode.summary}
@@ -39,7 +40,7 @@ def cmd_walk(args: argparse.Namespace) -> int:
     command = (args.speed, args.lateral_speed, args.yaw_rate)
     if args.video:
         check_video_path(args.video)
-        with VideoWriter(args.video, every=2) as writer:
+        with VideoWriter(args.video) as writer:
             rollout, summary = _walk(args, args.gait, command, "rgb_array", writer)
             summary["video"] = str(writer.finish())
     else:
@@ -48,8 +49,8 @@ def cmd_walk(args: argparse.Namespace) -> int:
     if args.json:
         print(dumps(summary, indent=None))
     else:
-        print(f"{args.gait} on {args.robot}: {summary['duration_s']:.1f} s, distance {summary['distance_m']:.2f} m, "
-              f"mean forward speed {summary['mean_speed_mps']:.3f} m/s (command {args.speed:.2f}), "
+        print(f"{summary['controller']} on {args.robot}: {summary['duration_s']:.1f} s, "
+              f"distance {summary['distance_m']:.2f} m, mean forward speed {summary['mean_speed_mps']:.3f} m/s (command {args.speed:.2f}), "
               f"heading drift {summary['heading_drift_deg']:.1f} deg, fell: {'yes' if rollout.fell else 'no'}, "
               f"gait measured: {summary['metrics']['gait']}")
         if args.video:
@@ -64,7 +65,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out = prepare_output_dir(args.out, "--out")
     print(f"quadgait demo: {args.gait} at 0.5 m/s for {args.seconds:.0f} s on {args.robot} (rendering video) ...",
           flush=True)
-    with VideoWriter(out / f"{args.gait}.mp4", every=2) as writer:
+    with VideoWriter(out / f"{args.gait}.mp4") as writer:
         rollout, summary = _walk(args, args.gait, (0.5, 0.0, 0.0), "rgb_array", writer)
         video = writer.finish()
     diagram = footfall_diagram([(f"{args.gait} (measured contacts)", rollout)], out / f"{args.gait}_footfall.png")

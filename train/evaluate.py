@@ -42,7 +42,7 @@ def evaluate(path: str | os.PathLike, seconds: float = 20.0, seed: int = 0,
     if video is None:
         episode = run_controller(spec, seconds=seconds, seed=seed, command=command, settings=settings)
         return dict(episode.summary, controller=str(path), command_range=spec.describe_range())
-    with VideoWriter(video, every=2) as writer:
+    with VideoWriter(video) as writer:
         episode = run_controller(spec, seconds=seconds, seed=seed, command=command, settings=settings,
                                  render_mode="rgb_array", on_step=writer)
         written = writer.finish()

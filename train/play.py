@@ -88,7 +88,7 @@ def _play_course(args: argparse.Namespace, spec) -> int:
         raise CLIError(f"the course {args.course!r} commands {scenario.commands()}, outside {spec.name}'s training "
                        f"range ({spec.describe_range()})")
     seconds = args.seconds or scenario.seconds
-    writer = VideoWriter(args.video, every=2) if args.video else None  # checks the path before any work
+    writer = VideoWriter(args.video) if args.video else None  # checks the path before any work
     with writer or contextlib.nullcontext():
         episode = run_controller(spec, seconds=seconds, seed=args.seed,
                                  render_mode="rgb_array" if args.video else None, on_step=writer,

@@ -31,22 +31,29 @@ def check_video_path(path: str | os.PathLike) -> Path:
     return path
 
 
+#: Frame rate videos aim at, frames per simulated second.
+VIDEO_FPS = 25.0
+
+
 class VideoWriter:
     """Streams ``env.render()`` frames, every ``every`` control steps, into ``path`` (.mp4 or .gif).
 
     Use as ``run_episode``'s ``on_step`` inside a ``with`` block: leaving the block normally finishes the file;
     leaving it with an exception (Ctrl-C included) deletes the partial file. The frame rate is the env's control
-    rate divided by ``every``.
+    rate divided by ``every`` (by default about 25 fps whatever the control rate).
     """
 
-    def __init__(self, path: str | os.PathLike, every: int = 2) -> None:
+    def __init__(self, path: str | os.PathLike, every: int | None = None) -> None:
         self.path = check_video_path(path)
-        self.every = max(1, int(every))
+        #: Frames are taken every ``every`` control steps; None: about 25 frames per simulated second.
+        self.every = None if every is None else max(1, int(every))
         self.frames = 0
         self._writer = None
         self._tmp: Path | None = None
 
     def __call__(self, env: gym.Env, step: int) -> None:
+        if self.every is None:
+            self.every = max(1, round(1.0 / (env.unwrapped.control_dt_s * VIDEO_FPS)))
         if step % self.every:
             return
         frame = env.render()

@@ -26,7 +26,7 @@ from envs.gaits.scaling import froude_speed_mps
 from envs.gaits.swing import raibert_footholds, swing_trajectory
 from envs.robots import get_robot
 from envs.sim import resolve_robot_urdf
-from train.rollout import nominal_hip_height_m, run_episode
+from envs.rollout import nominal_hip_height_m, run_controller, run_episode
 
 FAMILY = ["laikago_fast", "a1", "aliengo", "mini_cheetah"]
 GAIT_WINDOW_S = 3.0  # after the 0.5 s stand and the 1 s start-up ramp
@@ -35,13 +35,9 @@ GAIT_WINDOW_S = 3.0  # after the 0.5 s stand and the 1 s start-up ramp
 @functools.lru_cache(maxsize=None)
 def rollout(gait: str, vx: float, seconds: float, robot: str = "laikago_fast", seed: int = 0, yaw_rate: float = 0.0,
             **env_settings):
-    env = gym.make("quadgait/LaikagoWalk-v0", robot=robot, **MODEL_BASED_ENV_SETTINGS, **env_settings)
-    try:
-        base = env.unwrapped
-        controller = make_model_based_controller(base.robot, gait, base.control_dt_s)
-        return run_episode(env, controller, np.array([vx, 0.0, yaw_rate]), seconds, seed=seed)
-    finally:
-        env.close()
+    """The built-in controller ``mpc-<gait>`` through the one rollout path (the env's task holds the command)."""
+    return run_controller(f"mpc-{gait}", seconds=seconds, seed=seed, command=(vx, 0.0, yaw_rate),
+                          settings={"robot": robot, **env_settings}).rollout
 
 
 def summary(r):
@@ -228,12 +224,12 @@ def test_trot_tracks_a_yaw_rate_command():
 def test_every_robot_stands_then_trots(name):
     robot = get_robot(name)
     vx = froude_speed_mps(robot, 0.5)
-    env = gym.make("quadgait/LaikagoWalk-v0", robot=name, **MODEL_BASED_ENV_SETTINGS)
+    env = gym.make("quadgait/LaikagoVelocity-v1", robot=name, **MODEL_BASED_ENV_SETTINGS)
     try:
         base = env.unwrapped
         controller = make_model_based_controller(base.robot, "trot", base.control_dt_s,
                                                  settings=ModelBasedSettings(stand_s=2.0))
-        r = run_episode(env, controller, np.array([vx, 0.0, 0.0]), 8.0, seed=0)
+        r = run_episode(env, controller, 8.0, seed=0, options={"command": (vx, 0.0, 0.0)})
     finally:
         env.close()
     assert not r.fell
