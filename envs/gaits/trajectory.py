@@ -38,7 +38,9 @@ def _wrap_cycles(x: np.ndarray) -> np.ndarray:
 
 
 def leg_phases(time_s: float | np.ndarray, spec: GaitSpec, phase0: float = 0.0) -> np.ndarray:
-    """Phase of each leg, ``(phase0 + time_s * f + offset_i) % 1``, in cycles.
+    """Phase of each leg, ``(phase0 + time_s * f − offset_i) % 1``, in cycles: leg i's phase is 0 (touch-down) at
+    ``offset_i`` cycles, as :class:`GaitSpec` defines the offsets. (Before quadgait 0.2 the offset was added, so
+    legs landed at −offset: the walk and the gallop ran the mirror image of their specs.)
 
     Args:
         time_s: time in s; a scalar or an array of shape ``(N,)`` (any shape).
@@ -52,7 +54,7 @@ def leg_phases(time_s: float | np.ndarray, spec: GaitSpec, phase0: float = 0.0) 
     t = _finite_array("time_s", time_s)
     p0 = float(_finite_array("phase0", phase0, ()))
     offsets = np.asarray(spec.phase_offsets, dtype=float)
-    return _wrap_cycles(p0 + t[..., None] * spec.stride_frequency_hz + offsets)
+    return _wrap_cycles(p0 + t[..., None] * spec.stride_frequency_hz - offsets)
 
 
 def stance_mask(phases: np.ndarray, duty: float) -> np.ndarray:

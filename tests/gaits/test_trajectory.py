@@ -57,8 +57,15 @@ def test_trot_phases_repeat_after_one_period_and_diagonals_match():
 
 def test_leg_phases_formula_and_phase0():
     spec = make_spec(stride_frequency_hz=1.0, phase_offsets=(0.0, 0.5, 0.75, 0.25))
-    # (0.1 + 0.3 * 1 Hz + offset) % 1
-    np.testing.assert_allclose(leg_phases(0.3, spec, phase0=0.1), [0.4, 0.9, 0.15, 0.65])
+    # (0.1 + 0.3 * 1 Hz - offset) % 1
+    np.testing.assert_allclose(leg_phases(0.3, spec, phase0=0.1), [0.4, 0.9, 0.65, 0.15])
+
+
+def test_each_leg_touches_down_at_its_offset():
+    """GaitSpec's offsets are touch-down times: leg i's phase passes 0 (touch-down) at offset_i cycles."""
+    spec = make_spec(stride_frequency_hz=1.0, phase_offsets=(0.0, 0.5, 0.75, 0.25))
+    for leg, offset in enumerate(spec.phase_offsets):
+        assert leg_phases(offset, spec)[leg] == pytest.approx(0.0, abs=1e-12)
 
 
 def test_leg_phases_vectorized_and_in_range():
