@@ -102,6 +102,10 @@ class Simulation:
         self.time_s = 0.0
         self._last_torques = np.zeros(robot.num_joints)
         self._pending_force: list[float] | None = None
+        # getJointStates' answer since the last physics step or reset (None: read afresh). The state read after a
+        # control step is also the PD law's input for the next step's first physics step; reading it once saves
+        # one of the six joint reads of a control step.
+        self._joint_reading: list | None = None
 
     # ------------------------------------------------------------------ set-up
     def _load(self) -> None:
@@ -247,6 +251,7 @@ class Simulation:
         self.time_s = 0.0
         self._last_torques = np.zeros(self.robot.num_joints)
         self._pending_force = None
+        self._joint_reading = None
         return self.state()
 
     def set_payload(self, mass_kg: float, offset_body_m: np.ndarray) -> None:
@@ -283,9 +288,14 @@ class Simulation:
 
     def joint_state(self) -> tuple[np.ndarray, np.ndarray]:
         """Controller joint angles (rad) and velocities (rad/s), each (12,)."""
-        states = pybullet.getJointStates(self.robot_id, self.joint_ids, physicsClientId=self._cid)
-        q_qd = np.array([s[:2] for s in states])
+        q_qd = np.array([s[:2] for s in self._read_joints()])
         return (q_qd[:, 0] - self._offsets) * self._directions, q_qd[:, 1] * self._directions
+
+    def _read_joints(self) -> list:
+        """getJointStates of the actuated joints, read once between two physics steps."""
+        if self._joint_reading is None:
+            self._joint_reading = pybullet.getJointStates(self.robot_id, self.joint_ids, physicsClientId=self._cid)
+        return self._joint_reading
 
     def clip_targets(self, targets: np.ndarray) -> np.ndarray:
         return np.minimum(np.maximum(targets, self._lower), self._upper)
@@ -313,10 +323,12 @@ class Simulation:
         rid, ids, cid, mode = self.robot_id, self.joint_ids, self._cid, pybullet.TORQUE_CONTROL
         joints = tuple(zip(commands, self._motor_params()))
         taus: list[float] = []
-        for _ in range(substeps):
+        reading = self._read_joints()
+        for k in range(substeps):
+            if k:
+                reading = get_states(rid, ids, physicsClientId=cid)
             taus, forces = [], []
-            for state, (command, (kp, kd, tau_max, qd_max, direction, offset)) in zip(
-                    get_states(rid, ids, physicsClientId=cid), joints):
+            for state, (command, (kp, kd, tau_max, qd_max, direction, offset)) in zip(reading, joints):
                 qd = state[1] * direction
                 if pd:
                     tau = command - kp * ((state[0] - offset) * direction) - kd * qd
@@ -340,6 +352,7 @@ class Simulation:
             step(physicsClientId=cid)
             self.time_s += self.dt_s
         if substeps > 0:
+            self._joint_reading = None
             self._last_torques = np.array(taus)
 
     def _motor_params(self) -> tuple[tuple[float, ...], ...]:
