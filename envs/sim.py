@@ -6,8 +6,18 @@ law in controller coordinates at every physics substep::
 
     τ = clip(kp · (q* − q) − kd · q̇, −τ_max, τ_max),   and τ = 0 where |q̇| > q̇_max and τ pushes the same way
 
-and apply τ with TORQUE_CONTROL. At the default 250 Hz physics rate, kp = 300 N·m/rad and kd = 3 N·m·s/rad are
-well inside the explicit-integration stability bound for the Laikago's lightest joint (kd·dt/I ≈ 0.9 and kp·dt²/I ≈ 0.35 for the calf at 250 Hz,
+and apply τ with TORQUE_CONTROL.
+
+Why in Python (``python -m benchmarks.motor_probe`` measures each claim on the installed PyBullet): PyBullet's
+``PD_CONTROL`` computes this law (without the speed limit) before every internal physics step, in URDF coordinates
+with gains in N·m/rad, but with ``numSubSteps`` > 1 each internal step adds its torque to those of the steps before
+(joint torques are cleared once per ``stepSimulation`` call, not per internal step), it reports zero applied torque,
+and its command and per-step bookkeeping add about four times what the Python law adds to bare stepping.
+POSITION_CONTROL motors are cheap but are velocity constraints, a different motor (the scripted trot's distance and
+cost of transport move by 7-30%). So the law stays in Python, in a lean loop (:meth:`Simulation._run_motors`).
+
+At the default 250 Hz physics rate, kp = 300 N·m/rad and kd = 3 N·m·s/rad are well inside the explicit-integration
+stability bound for the Laikago's lightest joint (kd·dt/I ≈ 0.9 and kp·dt²/I ≈ 0.35 for the calf at 250 Hz,
 I ≈ 0.014 kg·m²); ``tests/envs/test_sim.py`` checks the robot holds its pose without oscillating.
 """
 
@@ -102,10 +112,6 @@ class Simulation:
         self.time_s = 0.0
         self._last_torques = np.zeros(robot.num_joints)
         self._pending_force: list[float] | None = None
-        # getJointStates' answer since the last physics step or reset (None: read afresh). The state read after a
-        # control step is also the PD law's input for the next step's first physics step; reading it once saves
-        # one of the six joint reads of a control step.
-        self._joint_reading: list | None = None
 
     # ------------------------------------------------------------------ set-up
     def _load(self) -> None:
@@ -251,7 +257,6 @@ class Simulation:
         self.time_s = 0.0
         self._last_torques = np.zeros(self.robot.num_joints)
         self._pending_force = None
-        self._joint_reading = None
         return self.state()
 
     def set_payload(self, mass_kg: float, offset_body_m: np.ndarray) -> None:
@@ -288,14 +293,9 @@ class Simulation:
 
     def joint_state(self) -> tuple[np.ndarray, np.ndarray]:
         """Controller joint angles (rad) and velocities (rad/s), each (12,)."""
-        q_qd = np.array([s[:2] for s in self._read_joints()])
+        states = pybullet.getJointStates(self.robot_id, self.joint_ids, physicsClientId=self._cid)
+        q_qd = np.array([s[:2] for s in states])
         return (q_qd[:, 0] - self._offsets) * self._directions, q_qd[:, 1] * self._directions
-
-    def _read_joints(self) -> list:
-        """getJointStates of the actuated joints, read once between two physics steps."""
-        if self._joint_reading is None:
-            self._joint_reading = pybullet.getJointStates(self.robot_id, self.joint_ids, physicsClientId=self._cid)
-        return self._joint_reading
 
     def clip_targets(self, targets: np.ndarray) -> np.ndarray:
         return np.minimum(np.maximum(targets, self._lower), self._upper)
@@ -323,12 +323,10 @@ class Simulation:
         rid, ids, cid, mode = self.robot_id, self.joint_ids, self._cid, pybullet.TORQUE_CONTROL
         joints = tuple(zip(commands, self._motor_params()))
         taus: list[float] = []
-        reading = self._read_joints()
-        for k in range(substeps):
-            if k:
-                reading = get_states(rid, ids, physicsClientId=cid)
+        for _ in range(substeps):
             taus, forces = [], []
-            for state, (command, (kp, kd, tau_max, qd_max, direction, offset)) in zip(reading, joints):
+            for state, (command, (kp, kd, tau_max, qd_max, direction, offset)) in zip(
+                    get_states(rid, ids, physicsClientId=cid), joints):
                 qd = state[1] * direction
                 if pd:
                     tau = command - kp * ((state[0] - offset) * direction) - kd * qd
@@ -352,7 +350,6 @@ class Simulation:
             step(physicsClientId=cid)
             self.time_s += self.dt_s
         if substeps > 0:
-            self._joint_reading = None
             self._last_torques = np.array(taus)
 
     def _motor_params(self) -> tuple[tuple[float, ...], ...]:
