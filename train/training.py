@@ -36,6 +36,7 @@ import gymnasium as gym
 from envs.registry import episode_steps
 from train.atomic import atomic_path, write_text
 from train.callbacks import Evaluator, Periodic, TqdmProgress, WallClock, read_eval_csv, write_eval_csv
+from train.throughput import Speedups
 from train.hyperparams import algorithm_class, algorithm_kwargs, load_hyperparams, validate_hyperparams
 from envs.policies.loading import (CHECKPOINT_DIR, CHECKPOINT_RE, CONFIG_FILE, MODEL_FILE, NORMALIZER_FILE, PolicyLoadError,
                           read_run_config)
@@ -215,7 +216,7 @@ def train(env_id: str | None, algo: str | None, timesteps: int, n_envs: int | No
         stale.unlink()
 
     threads = torch.get_num_threads()
-    venv = eval_env = None
+    venv = eval_env = speedups = None
     try:
         torch.set_num_threads(1)  # small MLPs: one thread is as fast, and leaves the cores to the env processes
         set_random_seed(seed)
@@ -263,14 +264,16 @@ def train(env_id: str | None, algo: str | None, timesteps: int, n_envs: int | No
         evaluator.model, evaluator.vec_normalize = model, vec_normalize
         bar = TqdmProgress(progress)
         evaluator.progress = bar
+        # Throughput (train/throughput.py): NumPy rollout forward; evaluation in a worker process.
+        speedups = Speedups(model, evaluator, env_id, eval_kwargs, episode_steps(hp["eval_seconds"], eval_kwargs))
 
         def checkpoint(step: int) -> None:
             save_checkpoint(model, vec_normalize, out, step, clock.elapsed_s())
 
         steps_left = timesteps - model.num_timesteps
         model.learn(total_timesteps=steps_left, reset_num_timesteps=ckpt is None, tb_log_name=algo.upper(),
-                    callback=[bar, Periodic(hp["eval_freq"], evaluator, at_end=hp["eval_freq"] > 0),
-                              Periodic(hp["checkpoint_freq"], checkpoint), *(callbacks or [])])
+                    callback=[bar, Periodic(hp["eval_freq"], speedups.evaluator, at_end=hp["eval_freq"] > 0),
+                              Periodic(hp["checkpoint_freq"], checkpoint), *speedups.callbacks, *(callbacks or [])])
         model.quadgait_wall_clock_s = clock.elapsed_s()
         with atomic_path(out / MODEL_FILE) as tmp:
             model.save(tmp)
@@ -279,6 +282,8 @@ def train(env_id: str | None, algo: str | None, timesteps: int, n_envs: int | No
                 vec_normalize.save(str(tmp))
     finally:
         torch.set_num_threads(threads)
+        if speedups is not None:
+            speedups.close()
         if eval_env is not None:
             eval_env.close()
         if venv is not None:
