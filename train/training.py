@@ -72,6 +72,10 @@ def make_vec_env(env_id: str, env_kwargs: dict[str, Any], n_envs: int, max_episo
     """``n_envs`` monitored envs: a SubprocVecEnv (one process each), or a DummyVecEnv for one."""
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 
+    if n_envs > 1:  # env processes that do not import torch (train/throughput.py, train/env_worker.py)
+        from train.throughput import make_vec_env as light_vec_env
+
+        return light_vec_env(env_id, env_kwargs, n_envs, max_episode_steps)
     fns = [functools.partial(_make_env, env_id, dict(env_kwargs), max_episode_steps) for _ in range(n_envs)]
     return DummyVecEnv(fns) if n_envs == 1 else SubprocVecEnv(fns)
 

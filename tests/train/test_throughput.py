@@ -124,3 +124,49 @@ def test_worker_evaluation_writes_the_in_process_rows(tmp_path):
     for a, b in zip(rows["in_process"], rows["worker"]):
         assert {k: v for k, v in a.items() if k != "wall_clock_s"} == {k: v for k, v in b.items()
                                                                        if k != "wall_clock_s"}
+
+
+def _sb3_monitored_env(env_id, env_kwargs, max_episode_steps):
+    from stable_baselines3.common.monitor import Monitor
+
+    return Monitor(gym.make(env_id, max_episode_steps=max_episode_steps, **env_kwargs))
+
+
+def test_light_env_processes_step_like_sb3s_and_skip_torch():
+    """LightSubprocVecEnv + EpisodeStats against SubprocVecEnv + Monitor: the same steps, resets and episode info."""
+    import functools
+    import sys
+    from pathlib import Path
+
+    from stable_baselines3.common.vec_env import SubprocVecEnv
+
+    from train.env_worker import make_training_env
+    from train.throughput import LightSubprocVecEnv
+
+    results = []
+    for cls, factory in ((LightSubprocVecEnv, make_training_env), (SubprocVecEnv, _sb3_monitored_env)):
+        venv = cls([functools.partial(factory, ENV_ID, {"target_speed_mps": 0.4}, 30)] * 2)
+        try:
+            if cls is LightSubprocVecEnv and sys.platform.startswith("linux"):
+                for process in venv.processes:
+                    maps = Path(f"/proc/{process.pid}/maps").read_text()
+                    assert "libtorch" not in maps, "a light env process loaded torch"
+            venv.seed(4)
+            steps = [venv.reset()]
+            actions = np.random.default_rng(0).uniform(-1.0, 1.0, (35, 2, 12)).astype(np.float32)
+            for a in actions:  # past the 30-step time limit: the automatic reset and terminal observation
+                steps.append(venv.step(a))
+            results.append(steps)
+        finally:
+            venv.close()
+    light, sb3 = results
+    np.testing.assert_array_equal(light[0], sb3[0])
+    for (obs, rew, done, infos), (obs2, rew2, done2, infos2) in zip(light[1:], sb3[1:]):
+        np.testing.assert_array_equal(obs, obs2)
+        np.testing.assert_array_equal(rew, rew2)
+        np.testing.assert_array_equal(done, done2)
+        for a, b in zip(infos, infos2):
+            assert a.keys() == b.keys()
+            if "episode" in a:
+                assert (a["episode"]["r"], a["episode"]["l"]) == (b["episode"]["r"], b["episode"]["l"])
+    assert any(d.any() for _, _, d, _ in light[1:])
