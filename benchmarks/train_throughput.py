@@ -79,12 +79,21 @@ def env_only(n_envs: int, env_kwargs: dict, max_steps: int, env_steps: int) -> d
         venv.close()
     steps = vec_steps * n_envs
     return {"steps": steps, "rate": steps / wall, "startup_s": startup, "main_us": 1e6 * main / steps,
-            "worker_us": 1e6 * (np.mean(workers) if workers else float("nan")) * n_envs / steps}
+            "worker_us": 1e6 * (np.mean(workers) if workers else float("nan")) * n_envs / steps,
+            "model_rate": model_rate(steps, main, workers)}
 
 
 def train_run(n_envs: int, timesteps: int, hyperparams: Path, speedups: bool) -> dict:
+    import train.throughput as throughput
     import train.training as training
     from stable_baselines3.common.callbacks import BaseCallback
+
+    made: list = []
+
+    class RecordingSpeedups(throughput.Speedups):
+        def __init__(self, *args) -> None:
+            super().__init__(*args)
+            made.append(self)
 
     class Clock(BaseCallback):
         def _on_training_start(self) -> None:
@@ -96,15 +105,20 @@ def train_run(n_envs: int, timesteps: int, hyperparams: Path, speedups: bool) ->
         def _on_step(self) -> bool:
             return True
 
-        def _on_training_end(self) -> None:
+        def _on_training_end(self) -> None:  # (runs after the evaluation worker delivered its last result)
             self.end = time.perf_counter()
             self.main = time.process_time() - self.main0
             self.workers = [cpu_seconds(p) - w for p, w in zip(self.pids, self.workers0)]
+            worker = getattr(made[0].evaluator, "_process", None) if made else None
+            self.eval = cpu_seconds(worker.pid) if worker is not None else 0.0
             self.steps = self.num_timesteps
 
-    original = training.Speedups
+    patches = {(training, "Speedups"): RecordingSpeedups if speedups else _NoSpeedups}
     if not speedups:
-        training.Speedups = _NoSpeedups
+        patches[(throughput, "make_vec_env")] = _sb3_vec_env
+    originals = {key: getattr(*key) for key in patches}
+    for (module, name), value in patches.items():
+        setattr(module, name, value)
     out = Path(tempfile.mkdtemp(prefix="quadgait-throughput-"))
     clock = Clock()
     try:
@@ -113,12 +127,26 @@ def train_run(n_envs: int, timesteps: int, hyperparams: Path, speedups: bool) ->
                        progress=False, callbacks=[clock])
         total = time.perf_counter() - start
     finally:
-        training.Speedups = original
+        for (module, name), value in originals.items():
+            setattr(module, name, value)
         shutil.rmtree(out, ignore_errors=True)
     steps = clock.steps
     return {"steps": steps, "rate": steps / total, "learn_rate": steps / (clock.end - clock.start),
             "startup_s": clock.start - start, "main_us": 1e6 * clock.main / steps,
-            "worker_us": 1e6 * (np.mean(clock.workers) if clock.workers else float("nan")) * n_envs / steps}
+            "worker_us": 1e6 * (np.mean(clock.workers) if clock.workers else float("nan")) * n_envs / steps,
+            "model_rate": model_rate(steps, clock.main, clock.workers, clock.eval)}
+
+
+def model_rate(steps: int, main_s: float, workers_s: list[float], eval_s: float = 0.0) -> float:
+    """Env steps/s predicted for an idle machine from the processes' CPU times: collection is synchronous (the
+    main process and the env processes take turns, the env processes run side by side), and no more than the
+    machine's cores can run at once."""
+    if not workers_s or not np.isfinite(workers_s).all():
+        return float("nan")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    turns = main_s + float(np.mean(workers_s))
+    capacity = (main_s + float(np.sum(workers_s)) + eval_s) / cores
+    return steps / max(turns, capacity)
 
 
 class _NoSpeedups:
@@ -129,6 +157,18 @@ class _NoSpeedups:
 
     def close(self) -> None:
         pass
+
+
+def _sb3_vec_env(env_id: str, env_kwargs: dict, n_envs: int, max_episode_steps: int | None = None):
+    """The vector env before this branch: SB3's SubprocVecEnv and Monitor (env processes import torch)."""
+    import functools
+
+    from stable_baselines3.common.vec_env import SubprocVecEnv
+
+    from train.training import _make_env
+
+    return SubprocVecEnv([functools.partial(_make_env, env_id, dict(env_kwargs), max_episode_steps)
+                          for _ in range(n_envs)])
 
 
 def cli_run(n_envs: int, timesteps: int, hyperparams: Path) -> float:
@@ -168,29 +208,37 @@ def main() -> None:
     print(f"# quadgait train throughput: {ENV_ID}, {args.envs} env processes, {cores} cores; training runs of "
           f"{args.timesteps} steps (n_steps {hp['n_steps']}, batch {hp['batch_size']}, {hp['n_epochs']} epochs, "
           f"evaluation every {hp['eval_freq']} steps); best of {args.repeats}, wall clock\n")
+    jobs = {"env only": lambda: env_only(args.envs, hp["env_kwargs"], max_steps, args.env_steps),
+            "train": lambda: train_run(args.envs, args.timesteps, hp_file, speedups=True)}
+    if args.compare:
+        jobs["train, speedups off"] = lambda: train_run(args.envs, args.timesteps, hp_file, speedups=False)
+    if args.cli:
+        jobs["quadgait train (command line)"] = lambda: {"rate": cli_run(args.envs, args.timesteps, hp_file)}
+    warm = tmp / "warm.yaml"  # one short run first: the first training in a process pays one-off imports
+    warm.write_text(yaml.safe_dump({ENV_ID: {**HYPERPARAMS, "n_envs": args.envs, "n_steps": 64, "batch_size": 64,
+                                             "eval_freq": 0}}))
+    train_run(args.envs, 64 * args.envs, warm, speedups=True)
     runs: dict[str, list[dict]] = {}
-    for _ in range(args.repeats):
-        runs.setdefault("env only", []).append(env_only(args.envs, hp["env_kwargs"], max_steps, args.env_steps))
-        runs.setdefault("train", []).append(train_run(args.envs, args.timesteps, hp_file, speedups=True))
-        if args.compare:
-            runs.setdefault("train, speedups off", []).append(
-                train_run(args.envs, args.timesteps, hp_file, speedups=False))
-        if args.cli:
-            runs.setdefault("quadgait train (command line)", []).append(
-                {"rate": cli_run(args.envs, args.timesteps, hp_file)})
+    for repeat in range(args.repeats):
+        order = list(jobs) if repeat % 2 == 0 else list(reversed(jobs))  # no run always goes first
+        for name in order:
+            runs.setdefault(name, []).append(jobs[name]())
     shutil.rmtree(tmp, ignore_errors=True)
 
     best = {name: max(rs, key=lambda r: r["rate"]) for name, rs in runs.items()}
-    base = best["env only"]["rate"]
+    base = best["env only"]
     print("| run | env steps/s, end to end | / env only | env steps/s, learning only | / env only | start-up (s) | "
-          "main CPU µs per env step | env-process CPU µs per env step |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+          "main CPU µs per env step | env-process CPU µs per env step | idle-machine model, steps/s | / env only |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, r in best.items():
         learn = r.get("learn_rate")
-        learn_cells = f"{learn:.0f} | {learn / base:.2f}" if learn else "- | -"
+        learn_cells = f"{learn:.0f} | {learn / base['rate']:.2f}" if learn else "- | -"
         startup = f"{r['startup_s']:.1f}" if "startup_s" in r else "-"
         cpu = f"{r['main_us']:.0f} | {r['worker_us']:.0f}" if "main_us" in r else "- | -"
-        print(f"| {name} | {r['rate']:.0f} | {r['rate'] / base:.2f} | {learn_cells} | {startup} | {cpu} |")
+        model = (f"{r['model_rate']:.0f} | {r['model_rate'] / base['model_rate']:.2f}"
+                 if np.isfinite(r.get("model_rate", np.nan)) else "- | -")
+        print(f"| {name} | {r['rate']:.0f} | {r['rate'] / base['rate']:.2f} | {learn_cells} | {startup} | {cpu} | "
+              f"{model} |")
 
 
 if __name__ == "__main__":
