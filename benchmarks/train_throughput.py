@@ -7,19 +7,26 @@ Usage (from the repository root)::
 
 Prints Markdown tables. Rows, interleaved, best of ``repeats``:
 
-* **env only**: the training's own vector env (``train.training.make_vec_env``: one process per env, Monitor, the
+* **env only**: the training's own vector env (``train.training.make_vec_env``: one process per env, episode statistics, the
   training episode length) stepping random actions, ``--env-steps`` env steps after start-up;
 * **train**: :func:`train.training.train` (PPO) for ``--timesteps`` env steps into a temporary folder, in this
   process: ``end to end`` counts from the call (env processes, model, evaluation env) to the return (final model
   written); ``learning`` counts ``model.learn`` only;
-* ``--compare``: also train with this branch's speedups switched off (SB3's forward, evaluation in the main process);
+* ``--compare``: also train with this branch's speedups switched off (stable-baselines3's forward, its
+  ``SubprocVecEnv`` whose env processes import torch, evaluation in the main process): the code before issue 14;
 * ``--cli``: also time the command line, ``python -m train.cli train ...`` (interpreter and imports included).
 
 The ratio ``train / env only`` is the issue-14 figure (target 0.8 on 2 cores). The hyperparameters are
 LaikagoWalk-v0's packaged PPO entry with ``n_envs = --envs`` (1024 steps per env per update, 5 epochs of batches of
 256, evaluation of one 20 s episode every 20000 steps, a checkpoint only at the end) unless ``--hyperparams`` gives a
-file. On Linux the tables add the CPU time of the main process and of the env processes per env step, which a busy
-machine disturbs less than the wall clock.
+file. A short training run first pays the one-off imports (torch's compiler stack, which the first optimizer pulls
+in); the runs then alternate their order between repeats.
+
+On a busy machine the wall clock says more about the other processes than about training, so on Linux the table
+adds each run's CPU time per env step, of the main process and of an env process, and an **idle-machine model**
+computed from them: collection is synchronous (the main process and the env processes take turns; the env
+processes run side by side), and no more processes than cores run at once, so an env step takes
+``max(main + env process, (main + all env processes + evaluation worker) / cores)`` of CPU time.
 """
 
 from __future__ import annotations
