@@ -12,9 +12,9 @@ Why in Python (``python -m benchmarks.motor_probe`` measures each claim on the i
 ``PD_CONTROL`` computes this law (without the speed limit) before every internal physics step, in URDF coordinates
 with gains in N·m/rad, but with ``numSubSteps`` > 1 each internal step adds its torque to those of the steps before
 (joint torques are cleared once per ``stepSimulation`` call, not per internal step), it reports zero applied torque,
-and its command and per-step bookkeeping add about four times what the Python law adds to bare stepping.
+and its command and per-step bookkeeping add three to five times what the Python law adds to bare stepping.
 POSITION_CONTROL motors are cheap but are velocity constraints, a different motor (the scripted trot's distance and
-cost of transport move by 7-30%). So the law stays in Python, in a lean loop (:meth:`Simulation._run_motors`).
+cost of transport move by 7-33%). So the law stays in Python, in a lean loop (:meth:`Simulation._run_motors`).
 
 At the default 250 Hz physics rate, kp = 300 N·m/rad and kd = 3 N·m·s/rad are well inside the explicit-integration
 stability bound for the Laikago's lightest joint (kd·dt/I ≈ 0.9 and kp·dt²/I ≈ 0.35 for the calf at 250 Hz,
