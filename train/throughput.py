@@ -2,10 +2,10 @@
 
 With one env per process, the main process works while every env process waits for its action: the policy's forward
 pass, the normaliser and the rollout buffer at each step, the PPO update between rollouts. Each millisecond there is
-a millisecond of every core idle. What this module changes, none of which changes what is learned:
+a millisecond of every core idle. What this module changes (none changes the algorithm):
 
 * :func:`fast_rollout_forward` replaces the policy's ``forward`` (used only while collecting rollouts) by the same
-  computation in NumPy, a tenth of the cost for a batch of a few observations; it draws the action noise from
+  computation in NumPy, a fifth of the cost for a batch of a few observations; it draws the action noise from
   torch's generator exactly as SB3 does (``tests/train/test_throughput.py``).
 * :func:`make_vec_env` starts env processes that import only the simulator (:mod:`train.env_worker`), not torch and
   stable-baselines3: each starts about 2.5 s of CPU sooner and uses about 190 MB less memory.
@@ -47,7 +47,7 @@ def fast_rollout_forward(policy: Any) -> bool:
     relative, because the matrix products run in NumPy's BLAS instead of torch's) and draws the action noise from
     torch's generator exactly as SB3 does (``Normal.rsample``), so a seed gives the same noise sequence as before.
     It reads the weights afresh whenever a parameter changed (torch's version counters), e.g. after every update.
-    For a batch of a few observations it costs a tenth of the torch forward, whose time is per-operation overhead.
+    For a batch of a few observations it costs a fifth of the torch forward, whose time is per-operation overhead.
 
     Returns:
         True when the NumPy forward was installed.

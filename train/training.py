@@ -69,15 +69,15 @@ def _make_env(env_id: str, env_kwargs: dict[str, Any], max_episode_steps: int | 
 
 
 def make_vec_env(env_id: str, env_kwargs: dict[str, Any], n_envs: int, max_episode_steps: int | None = None):
-    """``n_envs`` monitored envs: a SubprocVecEnv (one process each), or a DummyVecEnv for one."""
-    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
+    """``n_envs`` monitored envs: one process each (a SubprocVecEnv whose processes do not import torch), or a
+    DummyVecEnv for one."""
+    from stable_baselines3.common.vec_env import DummyVecEnv
 
-    if n_envs > 1:  # env processes that do not import torch (train/throughput.py, train/env_worker.py)
+    if n_envs > 1:  # train/throughput.py, train/env_worker.py
         from train.throughput import make_vec_env as light_vec_env
 
         return light_vec_env(env_id, env_kwargs, n_envs, max_episode_steps)
-    fns = [functools.partial(_make_env, env_id, dict(env_kwargs), max_episode_steps) for _ in range(n_envs)]
-    return DummyVecEnv(fns) if n_envs == 1 else SubprocVecEnv(fns)
+    return DummyVecEnv([functools.partial(_make_env, env_id, dict(env_kwargs), max_episode_steps)])
 
 
 def latest_checkpoint(run_dir: str | Path) -> tuple[int, Path, Path | None]:
