@@ -1,13 +1,29 @@
-"""Env speed on one core: LaikagoWalk-v0 steps/s per URDF variant vs raw PyBullet stepping of the same robot.
+"""Env speed on one core: LaikagoWalk-v0 steps/s beside bare PyBullet replaying the same torques, in the same run.
 
-Usage: ``.venv/bin/python benchmarks/env_speed.py [--steps N] [--repeats R]``. Prints a Markdown table.
+Usage (from the repository root)::
+
+    python -m benchmarks.env_speed [--steps 1000] [--repeats 3] [--clock cpu|wall] [--robots laikago_fast,laikago]
+
+Prints Markdown tables.
 
 Workload: the scripted trot's action sequence at 0.5 m/s (recorded once, then replayed, so the controller's cost is
-excluded). "Raw PyBullet" replays, in a bare loop, the exact joint torques the env applied at every physics substep
-(same robot, same start state, same physics rate, solver iterations and substeps), so both runs simulate the same
-motion and the difference is only what the env adds in Python: the PD law per substep, the state read, observation,
-reward and checks. Overhead = 1 - env rate / raw rate.
-The process is pinned to one core; each cell is the best of ``repeats`` interleaved runs.
+excluded). Three loops replay it, interleaved, each the best of ``repeats`` runs:
+
+* **env**: ``LaikagoWalk-v0`` stepped through ``gymnasium.make`` (its wrappers included);
+* **motor only**: the env's :class:`~envs.sim.Simulation` stepped with the same joint targets through
+  ``step_position`` (the PD law at every physics step), nothing else: no state read, observation or reward;
+* **bare PyBullet**: a bare loop applying the exact joint torques the env applied at every physics step
+  (``setJointMotorControlArray`` + ``stepSimulation``), so it simulates the same motion.
+
+``env / bare`` is the issue-14 figure (target 0.85). The breakdown table splits an env step into physics (the bare
+loop), the PD law's Python (motor only − bare) and the rest of the env (env − motor only: state read, observation,
+reward, termination, info, wrappers).
+
+The process is pinned to one core. ``--clock cpu`` (default) times with the process's CPU time, which a busy machine
+disturbs far less than wall-clock time (other processes take turns on the core, they do not add CPU time to ours;
+they still cost us some cache); ``--clock wall`` is what a quiet machine's user sees. A reference row for
+pybullet-envs-gymnasium's ``AntBulletEnv-v0`` (random actions) is printed when that package is importable (it is
+not a quadgait dependency: ``pip install pybullet-envs-gymnasium==0.6.0``).
 """
 
 from __future__ import annotations
@@ -24,93 +40,165 @@ import envs  # noqa: F401
 from envs._pybullet import pybullet
 from envs.rollout import run_controller
 
+ENV_ID = "quadgait/LaikagoWalk-v0"
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+
+
+def pin_to_one_core() -> str:
+    if hasattr(os, "sched_setaffinity"):
+        core = sorted(os.sched_getaffinity(0))[0]
+        os.sched_setaffinity(0, {core})
+        return f"pinned to core {core}"
+    return "not pinned (no sched_setaffinity)"
+
 
 def trot_actions(robot: str, steps: int) -> np.ndarray:
     episode = run_controller("trot", seconds=steps / 50.0, seed=0, command=(0.5, 0.0, 0.0), settings={"robot": robot})
     return episode.rollout.actions
 
 
-def env_rate(robot: str, actions: np.ndarray, record: list | None = None) -> float:
-    env = gym.make("quadgait/LaikagoWalk-v0", robot=robot, max_episode_steps=10**6)
+def make_env(robot: str) -> gym.Env:
+    env = gym.make(ENV_ID, robot=robot, max_episode_steps=10**6)
+    env.reset(seed=0)
+    return env
+
+
+def record_replay(robot: str, actions: np.ndarray) -> tuple[list, list]:
+    """(joint targets of every control step, URDF-frame torques of every physics step) of one env run."""
+    env = make_env(robot)
+    sim = env.unwrapped.sim
+    targets: list = []
+    torques: list = []
+    step_position = sim.step_position
+    set_motors = pybullet.setJointMotorControlArray
+
+    def logging_step_position(joint_targets, substeps):
+        targets.append(np.array(joint_targets, dtype=float))
+        step_position(joint_targets, substeps)
+
+    def logging_set_motors(*args, **kwargs):
+        torques.append(list(kwargs["forces"]))
+        return set_motors(*args, **kwargs)
+
+    sim.step_position = logging_step_position
+    pybullet.setJointMotorControlArray = logging_set_motors
     try:
-        env.reset(seed=0)
-        sim = env.unwrapped.sim
-        if record is not None:  # log the URDF-frame torques of every substep (slows this run; not timed)
-            apply = sim._apply_torques
-
-            def logging_apply(tau, qd):
-                apply(tau, qd)
-                record.append((sim._last_torques * sim._directions).tolist())
-
-            sim._apply_torques = logging_apply
-        start = time.perf_counter()
         for a in actions:
             env.step(a)
-        return len(actions) / (time.perf_counter() - start)
+    finally:
+        pybullet.setJointMotorControlArray = set_motors
+        env.close()
+    return targets, torques
+
+
+def env_seconds(robot: str, actions: np.ndarray, clock) -> float:
+    env = make_env(robot)
+    try:
+        start = clock()
+        for a in actions:
+            env.step(a)
+        return clock() - start
     finally:
         env.close()
 
 
-def raw_rate(robot: str, torques: list, substeps: int) -> float:
-    env = gym.make("quadgait/LaikagoWalk-v0", robot=robot).unwrapped
+def motor_seconds(robot: str, targets: list, substeps: int, clock) -> float:
+    env = make_env(robot)
     try:
-        env.reset(seed=0)
-        sim = env.sim
+        sim = env.unwrapped.sim
+        start = clock()
+        for t in targets:
+            sim.step_position(t, substeps)
+        return clock() - start
+    finally:
+        env.close()
+
+
+def bare_seconds(robot: str, torques: list, clock) -> float:
+    env = make_env(robot)
+    try:
+        sim = env.unwrapped.sim
         cid, rid, ids = sim.client._client, sim.robot_id, sim.joint_ids
-        start = time.perf_counter()
+        set_motors, step, mode = pybullet.setJointMotorControlArray, pybullet.stepSimulation, pybullet.TORQUE_CONTROL
+        start = clock()
         for tau in torques:
-            pybullet.setJointMotorControlArray(rid, ids, pybullet.TORQUE_CONTROL, forces=tau, physicsClientId=cid)
-            pybullet.stepSimulation(physicsClientId=cid)
-        return len(torques) / substeps / (time.perf_counter() - start)
+            set_motors(rid, ids, mode, forces=tau, physicsClientId=cid)
+            step(physicsClientId=cid)
+        return clock() - start
     finally:
         env.close()
 
 
-def minitaur_rate(steps: int) -> str:
+def ant_rate(steps: int, repeats: int, clock) -> str:
+    from envs._pybullet import quiet_stdout
+
     try:
-        from pybullet_envs.bullet.minitaur_gym_env import MinitaurBulletEnv
+        with quiet_stdout():
+            import pybullet_envs_gymnasium  # noqa: F401  (registers AntBulletEnv-v0)
     except Exception as exc:  # noqa: BLE001 - we report why it is unavailable
-        return f"does not import ({type(exc).__name__}: {exc})"
-    env = MinitaurBulletEnv(render=False)
-    env.reset()
-    start = time.perf_counter()
-    for _ in range(steps):
-        env.step(np.zeros(env.action_space.shape))
-    return f"{steps / (time.perf_counter() - start):.0f}"
+        return f"not measured (pybullet-envs-gymnasium is not importable: {type(exc).__name__})"
+    best = 0.0
+    for _ in range(repeats):
+        with quiet_stdout():  # its client prints its argv when it connects
+            env = gym.make("AntBulletEnv-v0")
+            env.reset(seed=0)
+        try:
+            env.action_space.seed(0)
+            actions = [env.action_space.sample() for _ in range(steps)]
+            start = clock()
+            for a in actions:
+                if env.step(a)[2]:
+                    env.reset()
+            best = max(best, steps / (clock() - start))
+        finally:
+            env.close()
+    return (f"{best:.0f} steps/s (random actions; 8 joints, torques held over 4 internal physics steps "
+            f"(numSubSteps), 5 solver iterations)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=1000, help="env steps per measurement (default 1000 = 20 s)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--clock", choices=tuple(CLOCKS), default="cpu")
+    parser.add_argument("--robots", default="laikago_fast,laikago", help="comma-separated robot variants")
     args = parser.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    settings = gym.make("quadgait/LaikagoWalk-v0").unwrapped
-    rates = settings.settings
-    settings.close()
-    print(f"# LaikagoWalk-v0 speed, one core ({platform.processor() or platform.machine()}, Python "
-          f"{platform.python_version()}, pybullet {pybullet.getAPIVersion()}); physics {rates.physics_hz:.0f} Hz, "
-          f"control {rates.control_hz:.0f} Hz ({rates.substeps} substeps), {rates.solver_iterations} solver "
-          f"iterations; workload: scripted trot at 0.5 m/s, {args.steps} steps, best of {args.repeats}\n")
+    pinned = pin_to_one_core()
+    clock = CLOCKS[args.clock]
+    probe = gym.make(ENV_ID).unwrapped
+    rates = probe.settings
+    probe.close()
+    substeps = rates.substeps
+    print(f"# {ENV_ID} speed, one core ({pinned}; {platform.processor() or platform.machine()}, Python "
+          f"{platform.python_version()}, pybullet API {pybullet.getAPIVersion()}); physics {rates.physics_hz:.0f} Hz, "
+          f"control {rates.control_hz:.0f} Hz ({substeps} substeps), {rates.solver_iterations} solver iterations; "
+          f"workload: scripted trot at 0.5 m/s, {args.steps} steps; best of {args.repeats}, {args.clock} clock\n")
     rows = []
-    for robot in ("laikago_fast", "laikago"):
+    for robot in args.robots.split(","):
         actions = trot_actions(robot, args.steps)
-        torques: list = []
-        env_rate(robot, actions, record=torques)
-        best_env = best_raw = 0.0
+        targets, torques = record_replay(robot, actions)
+        best = {"env": np.inf, "motor": np.inf, "bare": np.inf}
         for _ in range(args.repeats):
-            best_env = max(best_env, env_rate(robot, actions))
-            best_raw = max(best_raw, raw_rate(robot, torques, rates.substeps))
-        rows.append((robot, best_env, best_raw))
-    fast_env = rows[0][1]
-    print("| robot variant | env steps/s | raw PyBullet steps/s (same substeps) | env / raw | env overhead | "
-          "env speed vs laikago_fast |")
+            best["bare"] = min(best["bare"], bare_seconds(robot, torques, clock))
+            best["motor"] = min(best["motor"], motor_seconds(robot, targets, substeps, clock))
+            best["env"] = min(best["env"], env_seconds(robot, actions, clock))
+        rows.append((robot, len(actions), best))
+    print("| robot variant | env steps/s | motor only steps/s | bare PyBullet steps/s (same torques) | env / bare | "
+          "env overhead |")
     print("|---|---:|---:|---:|---:|---:|")
-    for robot, env_sps, raw_sps in rows:
-        print(f"| {robot} | {env_sps:.0f} | {raw_sps:.0f} | {env_sps / raw_sps:.2f} | "
-              f"{100 * (1 - env_sps / raw_sps):.0f}% | {env_sps / fast_env:.2f}x |")
-    print(f"\npybullet_envs MinitaurBulletEnv steps/s: {minitaur_rate(args.steps)}")
+    for robot, n, best in rows:
+        env_sps, motor_sps, bare_sps = (n / best[k] for k in ("env", "motor", "bare"))
+        print(f"| {robot} | {env_sps:.0f} | {motor_sps:.0f} | {bare_sps:.0f} | {env_sps / bare_sps:.2f} | "
+              f"{100 * (1 - env_sps / bare_sps):.0f}% |")
+    print("\nWhere an env step's time goes (µs per control step):\n")
+    print("| robot variant | physics (bare loop) | PD law in Python (motor − bare) | rest of the env (env − motor) | "
+          "env step |")
+    print("|---|---:|---:|---:|---:|")
+    for robot, n, best in rows:
+        us = {k: 1e6 * v / n for k, v in best.items()}
+        print(f"| {robot} | {us['bare']:.0f} | {us['motor'] - us['bare']:.0f} | {us['env'] - us['motor']:.0f} | "
+              f"{us['env']:.0f} |")
+    print(f"\nReference, pybullet-envs-gymnasium AntBulletEnv-v0: {ant_rate(args.steps, args.repeats, clock)}")
 
 
 if __name__ == "__main__":

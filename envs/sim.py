@@ -6,8 +6,18 @@ law in controller coordinates at every physics substep::
 
     τ = clip(kp · (q* − q) − kd · q̇, −τ_max, τ_max),   and τ = 0 where |q̇| > q̇_max and τ pushes the same way
 
-and apply τ with TORQUE_CONTROL. At the default 250 Hz physics rate, kp = 300 N·m/rad and kd = 3 N·m·s/rad are
-well inside the explicit-integration stability bound for the Laikago's lightest joint (kd·dt/I ≈ 0.9 and kp·dt²/I ≈ 0.35 for the calf at 250 Hz,
+and apply τ with TORQUE_CONTROL.
+
+Why in Python (``python -m benchmarks.motor_probe`` measures each claim on the installed PyBullet): PyBullet's
+``PD_CONTROL`` computes this law (without the speed limit) before every internal physics step, in URDF coordinates
+with gains in N·m/rad, but with ``numSubSteps`` > 1 each internal step adds its torque to those of the steps before
+(joint torques are cleared once per ``stepSimulation`` call, not per internal step), it reports zero applied torque,
+and its command and per-step bookkeeping add three to five times what the Python law adds to bare stepping.
+POSITION_CONTROL motors are cheap but are velocity constraints, a different motor (the scripted trot's distance and
+cost of transport move by 7-33%). So the law stays in Python, in a lean loop (:meth:`Simulation._run_motors`).
+
+At the default 250 Hz physics rate, kp = 300 N·m/rad and kd = 3 N·m·s/rad are well inside the explicit-integration
+stability bound for the Laikago's lightest joint (kd·dt/I ≈ 0.9 and kp·dt²/I ≈ 0.35 for the calf at 250 Hz,
 I ≈ 0.014 kg·m²); ``tests/envs/test_sim.py`` checks the robot holds its pose without oscillating.
 """
 
@@ -26,6 +36,8 @@ from envs.robots.urdf_files import PROJECT_URDF_DIR, resolve_urdf
 from envs.state import RobotState
 
 MOTOR_CONTROL_MODES = ("pd", "torque")
+_DOWN = np.array([0.0, 0.0, -1.0])  # gravity's direction, world frame
+_DOWN.flags.writeable = False
 
 
 def resolve_robot_urdf(robot: RobotDescription) -> str:
@@ -167,6 +179,7 @@ class Simulation:
         self._qd_max = np.array(self.robot.velocity_limits)
         self._lower = self.robot.lower_limits
         self._upper = self.robot.upper_limits
+        self._motor_param_cache: tuple[tuple[float, ...], ...] | None = None
         # Snapshot of the freshly loaded world; restoring it on reset clears contact caches and solver warm starts,
         # so an episode does not depend on the episodes before it.
         self._initial_state_id = p.saveState()
@@ -269,6 +282,7 @@ class Simulation:
         self._tau_max = np.array(self.robot.torque_limits) * strength
         self._kp = np.array(self.robot.kp) * kp_scale
         self._kd = np.array(self.robot.kd) * kd_scale
+        self._motor_param_cache = None
 
     def set_ground_friction(self, friction: float) -> None:
         self._p.changeDynamics(self.ground_id, -1, lateralFriction=float(friction))
@@ -289,51 +303,76 @@ class Simulation:
     def step_position(self, joint_targets: np.ndarray, substeps: int) -> None:
         """Run ``substeps`` physics steps of the PD law towards ``joint_targets`` (controller angles, rad)."""
         targets = self.clip_targets(np.asarray(joint_targets, dtype=float))
-        kp_target = self._kp * targets
-        for _ in range(substeps):
-            q, qd = self.joint_state()
-            self._apply_torques(kp_target - self._kp * q - self._kd * qd, qd)
+        self._run_motors((self._kp * targets).tolist(), True, substeps)
 
     def step_torque(self, torques: np.ndarray, substeps: int) -> None:
         """Run ``substeps`` physics steps applying ``torques`` (controller frame, N·m), clipped to the limits."""
-        tau = np.asarray(torques, dtype=float)
-        for _ in range(substeps):
-            _, qd = self.joint_state()
-            self._apply_torques(tau, qd)
+        self._run_motors(np.asarray(torques, dtype=float).tolist(), False, substeps)
 
-    def _apply_torques(self, tau: np.ndarray, qd: np.ndarray) -> None:
-        # This runs once per physics step, so it calls the pybullet module directly (no BulletClient wrapper).
-        tau = np.minimum(np.maximum(tau, -self._tau_max), self._tau_max)
-        # Beyond its speed limit a motor cannot push further in the direction it is already moving.
-        over = (np.abs(qd) > self._qd_max) & (tau * qd > 0)
-        if over.any():
-            tau = np.where(over, 0.0, tau)
-        pybullet.setJointMotorControlArray(self.robot_id, self.joint_ids, pybullet.TORQUE_CONTROL,
-                                           forces=(tau * self._directions).tolist(), physicsClientId=self._cid)
-        if self._pending_force is not None:
-            pos = pybullet.getBasePositionAndOrientation(self.robot_id, physicsClientId=self._cid)[0]
-            pybullet.applyExternalForce(self.robot_id, -1, self._pending_force, pos, pybullet.WORLD_FRAME,
-                                        physicsClientId=self._cid)
-            self._pending_force = None
-        pybullet.stepSimulation(physicsClientId=self._cid)
-        self._last_torques = tau
-        self.time_s += self.dt_s
+    def _run_motors(self, commands: list[float], pd: bool, substeps: int) -> None:
+        """The motor model (module docstring) for ``substeps`` physics steps: per joint, ``commands`` is kp·q* (PD law,
+        ``pd``) or a constant torque τ (N·m), both in controller coordinates.
+
+        This is the env's innermost loop (one pass per physics step), so it works on Python floats: for 12 joints,
+        scalar arithmetic costs less than NumPy's per-call overhead. It performs the same IEEE operations in the same
+        order as the array form in the module docstring, so the results are bit for bit those of that form
+        (``tests/envs/test_motor_model.py`` checks it against a NumPy reference).
+        """
+        get_states, set_motors, step = (pybullet.getJointStates, pybullet.setJointMotorControlArray,
+                                        pybullet.stepSimulation)
+        rid, ids, cid, mode = self.robot_id, self.joint_ids, self._cid, pybullet.TORQUE_CONTROL
+        joints = tuple(zip(commands, self._motor_params()))
+        taus: list[float] = []
+        for _ in range(substeps):
+            taus, forces = [], []
+            for state, (command, (kp, kd, tau_max, qd_max, direction, offset)) in zip(
+                    get_states(rid, ids, physicsClientId=cid), joints):
+                qd = state[1] * direction
+                if pd:
+                    tau = command - kp * ((state[0] - offset) * direction) - kd * qd
+                else:
+                    tau = command
+                if tau > tau_max:
+                    tau = tau_max
+                elif tau < -tau_max:
+                    tau = -tau_max
+                # Beyond its speed limit a motor cannot push further in the direction it is already moving.
+                if tau * qd > 0 and (qd > qd_max or qd < -qd_max):
+                    tau = 0.0
+                taus.append(tau)
+                forces.append(tau * direction)
+            set_motors(rid, ids, mode, forces=forces, physicsClientId=cid)
+            if self._pending_force is not None:
+                pos = pybullet.getBasePositionAndOrientation(rid, physicsClientId=cid)[0]
+                pybullet.applyExternalForce(rid, -1, self._pending_force, pos, pybullet.WORLD_FRAME,
+                                            physicsClientId=cid)
+                self._pending_force = None
+            step(physicsClientId=cid)
+            self.time_s += self.dt_s
+        if substeps > 0:
+            self._last_torques = np.array(taus)
+
+    def _motor_params(self) -> tuple[tuple[float, ...], ...]:
+        """Per joint (kp, kd, τ_max, q̇_max, direction, offset) as Python floats, rebuilt when the gains change."""
+        if self._motor_param_cache is None:
+            self._motor_param_cache = tuple(zip(*(a.tolist() for a in (
+                self._kp, self._kd, self._tau_max, self._qd_max, self._directions, self._offsets))))
+        return self._motor_param_cache
 
     # ------------------------------------------------------------------ state
     def state(self) -> RobotState:
         """Read the robot's state (fresh arrays)."""
-        p = self._p
-        p = pybullet
-        cid = self._cid
-        pos, quat = p.getBasePositionAndOrientation(self.robot_id, physicsClientId=cid)
-        lin_w, ang_w = p.getBaseVelocity(self.robot_id, physicsClientId=cid)
-        pos, quat, lin_w, ang_w = (np.array(v, dtype=float) for v in (pos, quat, lin_w, ang_w))
-        rot = np.array(p.getMatrixFromQuaternion(quat, physicsClientId=cid)).reshape(3, 3)  # body -> world
+        # Runs once per control step: the pybullet module directly, and its tuples handed back to it unconverted.
+        p, cid, rid = pybullet, self._cid, self.robot_id
+        pos, quat = p.getBasePositionAndOrientation(rid, physicsClientId=cid)
+        lin_w, ang_w = p.getBaseVelocity(rid, physicsClientId=cid)
+        lin_w, ang_w = np.array(lin_w), np.array(ang_w)
+        rot_t = np.array(p.getMatrixFromQuaternion(quat, physicsClientId=cid)).reshape(3, 3).T  # world -> body
         q, qd = self.joint_state()
-        contacts = np.zeros(4, dtype=bool)
-        forces = np.zeros(4)
+        contacts = [False] * 4
+        forces = [0.0] * 4
         body_contact = False
-        for c in p.getContactPoints(bodyA=self.robot_id, bodyB=self.ground_id, physicsClientId=cid):
+        for c in p.getContactPoints(bodyA=rid, bodyB=self.ground_id, physicsClientId=cid):
             link = c[3]
             leg = self._foot_index.get(link)
             if leg is not None:
@@ -341,23 +380,22 @@ class Simulation:
                 forces[leg] += c[9]
             elif link in self._body_contact_ids:
                 body_contact = True
-        feet = np.array([s[4] for s in p.getLinkStates(self.robot_id, self.foot_link_ids, physicsClientId=cid)],
-                        dtype=float)
+        feet = np.array([s[4] for s in p.getLinkStates(rid, self.foot_link_ids, physicsClientId=cid)])
         return RobotState(
             time_s=self.time_s,
-            base_position_world=pos,
-            base_quaternion_world=quat,
+            base_position_world=np.array(pos),
+            base_quaternion_world=np.array(quat),
             base_rpy=np.array(p.getEulerFromQuaternion(quat, physicsClientId=cid)),
-            projected_gravity_body=rot.T @ np.array([0.0, 0.0, -1.0]),
+            projected_gravity_body=rot_t @ _DOWN,
             base_lin_vel_world=lin_w,
-            base_lin_vel_body=rot.T @ lin_w,
+            base_lin_vel_body=rot_t @ lin_w,
             base_ang_vel_world=ang_w,
-            base_ang_vel_body=rot.T @ ang_w,
+            base_ang_vel_body=rot_t @ ang_w,
             joint_angles=q,
             joint_velocities=qd,
             joint_torques=self._last_torques.copy(),
-            foot_contacts=contacts,
-            foot_normal_forces=forces,
+            foot_contacts=np.array(contacts),
+            foot_normal_forces=np.array(forces),
             foot_positions_world=feet,
             body_ground_contact=body_contact,
         )

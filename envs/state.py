@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# np.add.reduce is what ndarray.sum calls, without the Python-level dispatch (these run every control step).
+_sum = np.add.reduce
+
 
 @dataclass(frozen=True)
 class RobotState:
@@ -64,11 +67,11 @@ class RobotState:
     @property
     def mechanical_power_w(self) -> float:
         """Σ|τ·q̇| over the joints, W."""
-        return float(np.sum(np.abs(self.joint_torques * self.joint_velocities)))
+        return float(_sum(np.abs(self.joint_torques * self.joint_velocities)))
 
     def is_finite(self) -> bool:
         # One reduction over everything: this runs every control step.
-        total = (self.base_position_world.sum() + self.base_quaternion_world.sum() + self.base_lin_vel_world.sum()
-                 + self.base_ang_vel_world.sum() + self.joint_angles.sum() + self.joint_velocities.sum()
-                 + self.foot_positions_world.sum())
+        total = (_sum(self.base_position_world) + _sum(self.base_quaternion_world) + _sum(self.base_lin_vel_world)
+                 + _sum(self.base_ang_vel_world) + _sum(self.joint_angles) + _sum(self.joint_velocities)
+                 + _sum(self.foot_positions_world, axis=None))
         return bool(np.isfinite(total))

@@ -131,10 +131,14 @@ class Evaluator:
         self.progress: TqdmProgress | None = None
 
     def __call__(self, step: int) -> None:
+        normalize = self.vec_normalize.normalize_obs if self.vec_normalize is not None else None
+        self.record(step, self.measure(PolicyUnderTraining(self.model, normalize)), self.clock.elapsed_s())
+
+    def measure(self, controller) -> dict:
+        """Run the evaluation episodes with ``controller``; the measured columns of an ``eval.csv`` row.
+        (:mod:`train.eval_worker` runs this in a separate process.)"""
         from envs.rollout import run_controller
 
-        normalize = self.vec_normalize.normalize_obs if self.vec_normalize is not None else None
-        controller = PolicyUnderTraining(self.model, normalize)
         speeds, distances, falls, xy, yaw = [], [], 0, [], []
         for episode in range(self.episodes):
             # The env's task chooses the command (seeded, or from the evaluation options).
@@ -145,9 +149,13 @@ class Evaluator:
             falls += int(summary["fell"])
             xy.append(summary["metrics"]["tracking_error_xy_mps"])
             yaw.append(summary["metrics"]["tracking_error_yaw_radps"])
-        row = {"step": int(step), "wall_clock_s": round(self.clock.elapsed_s(), 3),
-               "mean_speed_mps": float(np.mean(speeds)), "fell": falls, "distance_m": float(np.mean(distances)),
-               "tracking_error_xy_mps": float(np.mean(xy)), "tracking_error_yaw_radps": float(np.mean(yaw))}
+        return {"mean_speed_mps": float(np.mean(speeds)), "fell": falls, "distance_m": float(np.mean(distances)),
+                "tracking_error_xy_mps": float(np.mean(xy)), "tracking_error_yaw_radps": float(np.mean(yaw))}
+
+    def record(self, step: int, measured: dict, wall_clock_s: float) -> None:
+        """Append the row of the evaluation at ``step`` (``wall_clock_s``: training time when it was asked for)."""
+        row = {"step": int(step), "wall_clock_s": round(wall_clock_s, 3), **measured}
+        falls = row["fell"]
         self.rows.append(row)
         write_eval_csv(self.csv_path, self.rows)
         logger = self.model.logger

@@ -42,7 +42,8 @@ from train.checkpoints import (RunIdentity, latest_checkpoint, load_checkpoint_m
                                save_normalizer_json, save_policy, usable_checkpoints)
 from train.hyperparams import algorithm_class, algorithm_kwargs, load_hyperparams, validate_hyperparams
 from train.paths import prepare_output_dir
-from train.run_guard import LOCK_FILE, StopOnInterrupt, TrainingInterrupted, ignore_sigint, run_lock, stop_on_sigint
+from train.throughput import Speedups
+from train.run_guard import LOCK_FILE, StopOnInterrupt, TrainingInterrupted, run_lock, stop_on_sigint
 
 __all__ = ["train", "latest_checkpoint", "registered_env_ids", "check_env_id", "make_vec_env"]
 
@@ -51,9 +52,9 @@ COMMAND_FILE = "command.txt"
 TB_DIR = "tb"
 CLIP_OBS = 10.0
 MAX_SEED = 2**32 - 1
-#: Resident memory of one SubprocVecEnv worker, MB (Python, NumPy, PyBullet, torch and one env; measured by
-#: benchmarks/env_memory.py: 270 MB RSS, 200 MB PSS).
-WORKER_MB = 270
+#: Resident memory of one training env process, MB (Python, NumPy, PyBullet and one env, no torch: about 75 MB
+#: measured by benchmarks/train_throughput.py) with headroom for the evaluation worker's share.
+WORKER_MB = 120
 
 
 def registered_env_ids() -> list[str]:
@@ -77,20 +78,16 @@ def _make_env(env_id: str, env_kwargs: dict[str, Any], max_episode_steps: int | 
     return Monitor(gym.make(env_id, max_episode_steps=max_episode_steps, **env_kwargs))
 
 
-def _make_worker_env(env_id: str, env_kwargs: dict[str, Any], max_episode_steps: int | None = None) -> gym.Env:
-    """:func:`_make_env` in a SubprocVecEnv worker: Ctrl-C is left to the parent, which saves and closes them."""
-    ignore_sigint()
-    return _make_env(env_id, env_kwargs, max_episode_steps)
-
-
 def make_vec_env(env_id: str, env_kwargs: dict[str, Any], n_envs: int, max_episode_steps: int | None = None):
-    """``n_envs`` monitored envs: a SubprocVecEnv (one process each), or a DummyVecEnv for one."""
-    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
+    """``n_envs`` monitored envs: one process each (a SubprocVecEnv whose processes do not import torch), or a
+    DummyVecEnv for one."""
+    from stable_baselines3.common.vec_env import DummyVecEnv
 
-    if n_envs == 1:
-        return DummyVecEnv([functools.partial(_make_env, env_id, dict(env_kwargs), max_episode_steps)])
-    return SubprocVecEnv([functools.partial(_make_worker_env, env_id, dict(env_kwargs), max_episode_steps)
-                          for _ in range(n_envs)])
+    if n_envs > 1:  # processes that import the simulator only (train/throughput.py, train/env_worker.py)
+        from train.throughput import make_vec_env as light_vec_env
+
+        return light_vec_env(env_id, env_kwargs, n_envs, max_episode_steps)
+    return DummyVecEnv([functools.partial(_make_env, env_id, dict(env_kwargs), max_episode_steps)])
 
 
 def _check_out(out: Path, resume: Path | None) -> None:
@@ -254,7 +251,7 @@ def _train(env_id, algo, hp, timesteps, n_envs, seed, out, resume_dir, candidate
     kwargs.setdefault("device", "cpu")
     identity = RunIdentity(algo, hp, env_id, copy.deepcopy(hp["env_kwargs"]), robot)
     threads = torch.get_num_threads()
-    venv = eval_env = None
+    venv = eval_env = speedups = None
     try:
         torch.set_num_threads(1)  # small MLPs: one thread is as fast, and leaves the cores to the env processes
         set_random_seed(seed)
@@ -281,16 +278,24 @@ def _train(env_id, algo, hp, timesteps, n_envs, seed, out, resume_dir, candidate
         evaluator.model, evaluator.vec_normalize = model, vec_normalize
         bar = TqdmProgress(progress)
         evaluator.progress = bar
+        # Throughput (train/throughput.py): NumPy rollout forward; evaluation in a worker process.
+        speedups = Speedups(model, evaluator, env_id, eval_kwargs, episode_steps(hp["eval_seconds"], eval_kwargs))
 
         def checkpoint(step: int) -> None:
             save_checkpoint(model, vec_normalize, out, step, clock.elapsed_s(), identity)
 
-        evaluations = Periodic(hp["eval_freq"], evaluator, at_end=hp["eval_freq"] > 0)
+        evaluations = Periodic(hp["eval_freq"], speedups.evaluator, at_end=hp["eval_freq"] > 0)
         checkpoints = Periodic(hp["checkpoint_freq"], checkpoint)  # also at the end, interrupted or not
         stopper = StopOnInterrupt()
-        with stop_on_sigint(stopper, on_request=lambda: setattr(evaluations, "at_end", False)):
+
+        def on_interrupt() -> None:  # no final evaluation, and none in flight is waited for
+            evaluations.at_end = False
+            speedups.abandon_evaluation()
+
+        with stop_on_sigint(stopper, on_request=on_interrupt):
             model.learn(total_timesteps=timesteps - model.num_timesteps, reset_num_timesteps=resumed is None,
-                        tb_log_name=algo.upper(), callback=[stopper, bar, evaluations, checkpoints, *(callbacks or [])])
+                        tb_log_name=algo.upper(),
+                        callback=[stopper, bar, evaluations, *speedups.callbacks, checkpoints, *(callbacks or [])])
         if stopper.requested and model.num_timesteps < timesteps:  # (a Ctrl-C after the last step: just finish)
             saved = out / CHECKPOINT_DIR / f"ckpt_{model.num_timesteps}.zip"
             raise TrainingInterrupted(out, model.num_timesteps, saved if saved.is_file() else None)
@@ -300,6 +305,8 @@ def _train(env_id, algo, hp, timesteps, n_envs, seed, out, resume_dir, candidate
             save_normalizer_json(vec_normalize, out / NORMALIZER_FILE)
     finally:
         torch.set_num_threads(threads)
+        if speedups is not None:
+            speedups.close()
         if eval_env is not None:
             eval_env.close()
         if venv is not None:

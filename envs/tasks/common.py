@@ -22,6 +22,7 @@ Feature = tuple[str, int, float]
 
 #: Tipping limit: the episode ends when the body z axis is more than this far from vertical.
 MAX_TILT_RAD = np.deg2rad(60.0)
+_MIN_UPRIGHT = np.cos(MAX_TILT_RAD)  # State.upright below this: tipped
 #: State magnitudes beyond these are a physics blow-up, not motion (the robot cannot reach them).
 MAX_LIN_SPEED_MPS = 30.0
 MAX_ANG_SPEED_RADPS = 100.0
@@ -138,7 +139,7 @@ def failure_reason(state: RobotState) -> str | None:
     if (not state.is_finite() or float(lin @ lin) > MAX_LIN_SPEED_MPS**2
             or float(ang @ ang) > MAX_ANG_SPEED_RADPS**2):
         return "physics"
-    if state.upright < np.cos(MAX_TILT_RAD):
+    if state.upright < _MIN_UPRIGHT:
         return "tipped"
     if state.body_ground_contact:
         return "body_contact"

@@ -59,7 +59,7 @@ def reward_terms(state: RobotState, action: np.ndarray, previous_action: np.ndar
         "yaw_drift": float(-(state.base_ang_vel_body[2] ** 2 + state.base_rpy[2] ** 2)),
         "orientation": float(-(g[0] ** 2 + g[1] ** 2)),
         "energy": -state.mechanical_power_w,
-        "action_rate": float(-np.sum((np.asarray(action) - np.asarray(previous_action)) ** 2)),
+        "action_rate": float(-np.add.reduce((np.asarray(action) - np.asarray(previous_action)) ** 2)),
         "alive": 1.0,
     }
 
