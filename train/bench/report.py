@@ -21,7 +21,8 @@ from train.bench.scenarios import SUITE_VERSION, Scenario
 
 #: Scalar metrics aggregated per controller × scenario (mean and std over successful episodes).
 AGGREGATED = ("mean_forward_speed_mps", "distance_m", "tracking_error_xy_mps", "tracking_error_yaw_radps",
-              "path_error_m", "cost_of_transport", "froude_number", "duty_factor_mean", "stride_frequency_hz", "stride_length_m",
+              "path_error_m", "cost_of_transport", "froude_number", "duty_factor_mean", "aerial_fraction",
+              "stride_frequency_hz", "stride_length_m",
               "swing_clearance_m", "foot_slip_mps", "roll_rms_rad", "pitch_rms_rad", "action_smoothness",
               "heading_drift_deg", "heading_change_deg", "time_to_fall_s")
 
@@ -99,8 +100,8 @@ def markdown_table(results: dict) -> str:
              f"{results['episodes_per_cell']} episode(s) per cell; mean ± std over successful episodes.", "",
              "| robot | scenario | controller | ok/episodes | falls | speed (m/s) | Froude number | "
              "tracking error xy (m/s) | yaw-rate error (rad/s) | path error (m) | CoT | duty factor | "
-             "stride freq (Hz) | heading drift (deg) | measured gait |",
-             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "aerial fraction | stride freq (Hz) | heading drift (deg) | measured gait |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     flagged = False
     for scenario, by_controller in results["summary"].items():
         for controller, cell in by_controller.items():
@@ -108,7 +109,7 @@ def markdown_table(results: dict) -> str:
             if cell.get("outside_training_range") and not cell["succeeded"] and not cell["failed"]:
                 lines.append(f"| {results['robot']} | {scenario} | {controller} | 0/{cell['episodes']} | – | "
                              f"outside the policy's training range ({cell['command_range']}): not run |"
-                             + " |" * 10)
+                             + " |" * 11)
                 continue
             if cell.get("ran_outside_training_range"):
                 controller, flagged = f"{controller} †", True
@@ -118,7 +119,7 @@ def markdown_table(results: dict) -> str:
                 f"{cell['falls']} | {_fmt(m['mean_forward_speed_mps'])} | {_fmt(m['froude_number'], 3)} | "
                 f"{_fmt(m['tracking_error_xy_mps'])} | "
                 f"{_fmt(m['tracking_error_yaw_radps'])} | {_fmt(m['path_error_m'])} | {_fmt(m['cost_of_transport'])} | "
-                f"{_fmt(m['duty_factor_mean'])} | "
+                f"{_fmt(m['duty_factor_mean'])} | {_fmt(m['aerial_fraction'], 3)} | "
                 f"{_fmt(m['stride_frequency_hz'])} | {_fmt(m['heading_drift_deg'], 1)} | {gaits} |")
     if flagged:
         lines += ["", "† the scenario's command lies outside the policy's training range (run with "
