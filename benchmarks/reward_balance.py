@@ -2,7 +2,8 @@
 the command, under each task's own seeded commands.
 
 Usage: ``.venv/bin/python benchmarks/reward_balance.py [--episodes 10]``. Prints a Markdown table: mean return over
-the episodes (seeds 0..N-1, 20 s each, or until a fall), and standing's share of the trot's.
+the episodes (seeds 0..N-1, 20 s each, or until a fall), standing's share of the trot's, the same per step
+(a controller that falls early collects fewer steps) and the falls.
 
 The walk task pays an alive bonus of 1.0 per step, so standing earns most of what walking does; the velocity task
 pays mostly for tracking the command (plus a foot air-time term), so standing earns little.
@@ -22,23 +23,26 @@ from envs.controllers import make_controller
 CASES = (("quadgait/LaikagoWalk-v0", {"target_speed_mps": 0.6}), ("quadgait/LaikagoVelocity-v1", {}))
 
 
-def episode_return(env: gym.Env, seed: int, act) -> float:
+def episode_return(env: gym.Env, seed: int, act) -> tuple[float, int, bool]:
+    """(return, steps, ended by a fall) of one episode."""
     obs, _ = env.reset(seed=seed)
-    total = 0.0
+    total, steps = 0.0, 0
     while True:
         state = env.unwrapped.robot_state
         obs, reward, terminated, truncated, _ = env.step(act(obs, state, env.unwrapped.command))
         total += reward
+        steps += 1
         if terminated or truncated:
-            return total
+            return total, steps, bool(terminated)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--episodes", type=int, default=10)
     args = parser.parse_args()
-    print("| env | settings | standing: mean return | scripted trot: mean return | standing / trot |")
-    print("|---|---|---:|---:|---:|")
+    print("| env | settings | standing: mean return | scripted trot: mean return | standing / trot | standing: "
+          "reward per step | trot: reward per step | standing / trot, per step | falls: standing, trot |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
     for env_id, settings in CASES:
         env = gym.make(env_id, **settings)
         try:
@@ -50,8 +54,12 @@ def main() -> None:
                 walk.append(episode_return(env, s, lambda o, st, c: trot.act(o, st, st.time_s, c)))
         finally:
             env.close()
-        print(f"| {env_id} | {settings or 'defaults'} | {np.mean(stand):.0f} | {np.mean(walk):.0f} | "
-              f"{np.mean(stand) / np.mean(walk):.2f} |")
+        ret_s, ret_w = np.mean([r[0] for r in stand]), np.mean([r[0] for r in walk])
+        per_s = sum(r[0] for r in stand) / sum(r[1] for r in stand)
+        per_w = sum(r[0] for r in walk) / sum(r[1] for r in walk)
+        print(f"| {env_id} | {settings or 'defaults'} | {ret_s:.0f} | {ret_w:.0f} | {ret_s / ret_w:.2f} | {per_s:.3f} | "
+              f"{per_w:.3f} | {per_s / per_w:.2f} | {sum(r[2] for r in stand)}/{len(stand)}, "
+              f"{sum(r[2] for r in walk)}/{len(walk)} |")
 
 
 if __name__ == "__main__":
