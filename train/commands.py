@@ -220,8 +220,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     _trust_notice(args)
     info = export_onnx(resolve_policy(args.policy), args.onnx, trust_pickle=args.trust_pickle)
-    print(f"wrote {info['path']}: input 'observation' float32 [batch, {info['obs_dim']}] (raw"
-          f"{', normalisation folded in' if info['normalized'] else ''}), output 'action' [batch, {info['act_dim']}]; "
+    width = info["obs_dim"] - 3 if info["command_input"] else info["obs_dim"]
+    inputs = f"input 'observation' float32 [batch, {width}] (raw{', normalisation folded in' if info['normalized'] else ''})"
+    if info["command_input"]:
+        inputs = (f"inputs 'observation' float32 [batch, {width}] (raw, without the command; normalisation folded "
+                  "in) and 'command' float32 [batch, 3] (vx m/s, vy m/s, yaw rate rad/s)")
+    print(f"wrote {info['path']}: {inputs}, output 'action' [batch, {info['act_dim']}]; "
           f"max |onnx - stable-baselines3| = {info['max_abs_error']:.1e} on {info['checked']} observations")
     return EXIT_OK
 

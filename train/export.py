@@ -7,7 +7,11 @@ The graph computes, for a float32 input ``observation`` of shape [batch, obs_dim
    ``squash_output``), mapped to the action bounds;
 3. for unsquashed policies, a clip to the action space, as stable-baselines3's ``predict`` does for Box actions.
 
-Output ``action``: float32 [batch, act_dim]. Each export is checked with onnxruntime against stable-baselines3's
+Output ``action``: float32 [batch, act_dim]. For policies whose task takes commands (the observation has a
+``command`` entry: velocity, gait and steer envs) the command is a separate input: ``observation`` is then the
+observation without its command entries [batch, obs_dim - 3] and ``command`` is (vx m/s, vy m/s, yaw rate rad/s)
+[batch, 3]; the graph puts the command back in its place. The graph's metadata (``observation_layout``) names every
+slice of the ``observation`` input. Each export is checked with onnxruntime against stable-baselines3's
 ``model.predict(normalized_obs, deterministic=True)`` on random observations, and only written when they agree.
 """
 
@@ -27,8 +31,9 @@ from train.paths import check_output_file
 TOLERANCE = 1e-5
 
 
-def _policy_module(model, normalizer: ObservationNormalizer | None):
-    """A torch module: raw observation → deterministic, bounded action."""
+def _policy_module(model, normalizer: ObservationNormalizer | None, command_slice: slice | None = None):
+    """A torch module: raw observation (and, with ``command_slice``, the command separately) → deterministic,
+    bounded action."""
     import torch
     from gymnasium import spaces
     from stable_baselines3.common.policies import ActorCriticPolicy
@@ -51,8 +56,11 @@ def _policy_module(model, normalizer: ObservationNormalizer | None):
             self.register_buffer("low", torch.as_tensor(model.action_space.low, dtype=torch.float32))
             self.register_buffer("high", torch.as_tensor(model.action_space.high, dtype=torch.float32))
 
-        def forward(self, observation: torch.Tensor) -> torch.Tensor:
+        def forward(self, observation: torch.Tensor, command: torch.Tensor | None = None) -> torch.Tensor:
             x = observation
+            if command_slice is not None:
+                start = command_slice.start
+                x = torch.cat([observation[:, :start], command, observation[:, start:]], dim=1)
             if self.clip_obs is not None:
                 x = torch.clamp((x.double() - self.obs_mean) / self.obs_std, -self.clip_obs, self.clip_obs).float()
             if isinstance(self.policy, ActorCriticPolicy):  # PPO, A2C
@@ -82,13 +90,23 @@ def _check_observations(model, normalizer: ObservationNormalizer | None, n: int,
     return np.clip(obs, low, high).astype(np.float32)
 
 
+def split_command(observations: np.ndarray, command_slice: slice | None) -> dict[str, np.ndarray]:
+    """The ONNX inputs for full observations: ``observation`` (without the command entries) and ``command``."""
+    if command_slice is None:
+        return {"observation": observations}
+    keep = np.ones(observations.shape[1], dtype=bool)
+    keep[command_slice] = False
+    return {"observation": np.ascontiguousarray(observations[:, keep]),
+            "command": np.ascontiguousarray(observations[:, command_slice])}
+
+
 def max_deviation(onnx_path: str | os.PathLike, model, normalizer: ObservationNormalizer | None,
-                  observations: np.ndarray) -> float:
+                  observations: np.ndarray, command_slice: slice | None = None) -> float:
     """max |onnxruntime(onnx_path)(obs) − model.predict(normalize(obs), deterministic=True)| over the batch."""
     import onnxruntime as ort
 
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
-    got = session.run(["action"], {"observation": observations})[0]
+    got = session.run(["action"], split_command(observations, command_slice))[0]
     normalized = normalizer(observations).astype(np.float32) if normalizer is not None else observations
     want, _ = model.predict(normalized, deterministic=True)
     return float(np.max(np.abs(got - want)))
@@ -117,10 +135,18 @@ def export_onnx(run_dir: str | os.PathLike, path: str | os.PathLike, n_check: in
     path = check_output_file(path, "ONNX file", (".onnx",))
     loaded = load_policy(run_dir, trust_pickle)
     model, normalizer = loaded.model, loaded.normalizer
-    module = _policy_module(model, normalizer)
+    layout = observation_layout(loaded.source.env_id, loaded.source.env_kwargs)
+    command_slice = layout.get("command")
+    module = _policy_module(model, normalizer, command_slice)
     obs_dim = int(np.prod(model.observation_space.shape))
     act_dim = int(np.prod(model.action_space.shape))
     observations = _check_observations(model, normalizer, n_check, seed)
+    if command_slice is None:
+        inputs, names, axes = (torch.zeros(1, obs_dim),), ["observation"], {"observation": {0: "batch"}}
+    else:
+        width = command_slice.stop - command_slice.start
+        inputs = (torch.zeros(1, obs_dim - width), torch.zeros(1, width))
+        names, axes = ["observation", "command"], {"observation": {0: "batch"}, "command": {0: "batch"}}
     with atomic_path(path) as tmp:
         with warnings.catch_warnings(), torch.no_grad():
             # The torch.export-based exporter needs onnxscript, which quadgait does not install; the TorchScript
@@ -129,12 +155,46 @@ def export_onnx(run_dir: str | os.PathLike, path: str | os.PathLike, n_check: in
             warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\.onnx")
             warnings.filterwarnings("ignore", message="You are using the legacy TorchScript-based ONNX export",
                                     category=DeprecationWarning)
-            torch.onnx.export(module, (torch.zeros(1, obs_dim),), str(tmp), dynamo=False,
-                              input_names=["observation"], output_names=["action"], opset_version=17,
-                              dynamic_axes={"observation": {0: "batch"}, "action": {0: "batch"}})
-        error = max_deviation(tmp, model, normalizer, observations)
+            torch.onnx.export(module, inputs, str(tmp), dynamo=False, input_names=names, output_names=["action"],
+                              opset_version=17, dynamic_axes={**axes, "action": {0: "batch"}})
+        _add_metadata(tmp, loaded.source.env_id, layout, command_slice)
+        error = max_deviation(tmp, model, normalizer, observations, command_slice)
         if not error <= TOLERANCE:
             raise RuntimeError(f"the exported ONNX policy differs from stable-baselines3 by {error:.3g} "
                                f"(tolerance {TOLERANCE}); nothing was written")
     return {"path": str(path), "obs_dim": obs_dim, "act_dim": act_dim, "normalized": normalizer is not None,
-            "checked": len(observations), "max_abs_error": error}
+            "command_input": command_slice is not None, "checked": len(observations), "max_abs_error": error}
+
+
+def observation_layout(env_id: str, env_kwargs: dict[str, Any]) -> dict[str, slice]:
+    """The env's ``observation_layout`` (names → slices of the observation)."""
+    import gymnasium as gym
+
+    import envs  # noqa: F401,I001  (registers the ids)
+
+    env = gym.make(env_id, **env_kwargs)
+    try:
+        return dict(env.unwrapped.observation_layout)
+    finally:
+        env.close()
+
+
+def _add_metadata(path: os.PathLike, env_id: str, layout: dict[str, slice], command_slice: slice | None) -> None:
+    """Write the env id and the ``observation`` input's layout (JSON: name → [start, stop]) into the graph."""
+    import json
+
+    import onnx
+
+    width = 0 if command_slice is None else command_slice.stop - command_slice.start
+    entries = {}
+    for name, sl in layout.items():
+        if name == "command" and command_slice is not None:
+            continue
+        shift = width if command_slice is not None and sl.start >= command_slice.stop else 0
+        entries[name] = [sl.start - shift, sl.stop - shift]
+    graph = onnx.load(str(path))
+    for key, value in (("quadgait_env_id", env_id), ("observation_layout", json.dumps(entries)),
+                       ("command_input", "vx_mps, vy_mps, yaw_rate_radps" if command_slice is not None else "")):
+        prop = graph.metadata_props.add()
+        prop.key, prop.value = key, value
+    onnx.save(graph, str(path))
