@@ -118,8 +118,20 @@ def _next_client_id() -> int:
 
 
 def _rss_mb() -> float:
+    """Resident memory after a garbage collection, with the C heap's free pages handed back (glibc's malloc_trim):
+    otherwise one freed PyBullet world (~30 MB) can stay in the heap's top or not, depending on fragmentation, and
+    the reading swings by that much either way without anything leaking."""
+    import ctypes
+    import ctypes.util
+    import gc
     import os
 
+    gc.collect()
+    libc_name = ctypes.util.find_library("c")
+    if libc_name:
+        trim = getattr(ctypes.CDLL(libc_name), "malloc_trim", None)
+        if trim is not None:
+            trim(0)
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
