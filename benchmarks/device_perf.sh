@@ -15,9 +15,11 @@ run() {  # name limit_s command...
   timeout -s INT "$limit" "$@" > "$OUT/$name.md" 2> "$OUT/$name.err"
   echo "$name: exit $? in $((SECONDS - t0)) s" | tee -a "$OUT/steps.txt"
 }
-run scaling 150 $PY -m benchmarks.scaling --repeats 2
-run env_speed 90 taskset -c 2 $PY -m benchmarks.env_speed --robots laikago_fast,laikago
-run train_throughput 200 taskset -c 0,1 $PY -m benchmarks.train_throughput --envs 2 --timesteps 40000 \
+# "${PIN[@]}" CPUS command...: run pinned to those cores (children inherit it)
+PIN=("$PY" -c 'import os, sys; os.sched_setaffinity(0, {int(c) for c in sys.argv[1].split(",")}); os.execvp(sys.argv[2], sys.argv[2:])')
+run scaling 120 $PY -m benchmarks.scaling --repeats 2
+run env_speed 90 $PY -m benchmarks.env_speed --robots laikago_fast,laikago
+run train_throughput 180 "${PIN[@]}" 0,1 $PY -m benchmarks.train_throughput --envs 2 --timesteps 40000 \
     --env-steps 6000 --repeats 1 --compare --cli
-run bench_suite "${BENCH_LIMIT:-150}" $PY -m train.cli bench --workers "$(nproc)" --episodes 3 --no-progress \
-    --out "$OUT/suite"
+run bench_suite "${BENCH_LIMIT:-150}" $PY -m train.cli bench --workers "$(nproc)" --episodes "${BENCH_EPISODES:-2}" \
+    --no-progress --out "$OUT/suite"
