@@ -141,7 +141,7 @@ def test_ctrl_c_in_bench_with_workers_is_quiet_and_keeps_finished_episodes(tmp_p
         try:
             time.sleep(3.0)
             os.killpg(proc.pid, signal.SIGINT)
-            assert proc.wait(timeout=60) == 130
+            assert proc.wait(timeout=120) == 130  # generous: a loaded machine writes the plots slowly
         finally:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
