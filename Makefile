@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.quadgait-installed
 OUT ?= runs/demo
 
-.PHONY: install demo train test test-all bench dist clean
+.PHONY: install demo train drive train-steer test test-all bench dist clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "error: no python3 found; install Python 3.11 (or newer) and rerun"; exit 1; }
@@ -35,6 +35,17 @@ train: $(STAMP)
 	$(VENV)/bin/quadgait train --env quadgait/LaikagoTrotResidual-v0 --algo ppo --timesteps 400000 --envs 2 \
 		--seed 1 --out runs/residual
 	$(VENV)/bin/quadgait eval runs/residual --seconds 20 --video runs/residual/walk.mp4
+
+## Drive the shipped steerable dog round the figure-eight course, filmed: runs/steer/figure-eight.mp4
+## (live from the keyboard instead: .venv/bin/quadgait play laikago-steer-ppo --gui)
+drive: $(STAMP)
+	$(VENV)/bin/quadgait play laikago-steer-ppo --course figure-eight --video runs/steer/figure-eight.mp4
+
+## Reproduce the steerable policy from scratch (about 3M steps: hours on 2 cores), then film it
+train-steer: $(STAMP)
+	$(VENV)/bin/quadgait train --env quadgait/LaikagoSteer-v0 --algo ppo --timesteps 3000000 --envs 2 --seed 1 \
+		--out runs/steer
+	$(VENV)/bin/quadgait play runs/steer --course figure-eight --video runs/steer/figure-eight.mp4
 
 ## Fast test suite (slow tests excluded)
 test: $(STAMP)

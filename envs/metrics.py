@@ -33,6 +33,7 @@ from envs.gait_analysis import (
     stride_period_s,
     touchdown_times,
 )
+from envs.path_metrics import commanded_path_world, path_error_m
 
 __all__ = [
     "GRAVITY_MPS2", "GAIT_NAMES", "LEG_NAMES", "Rollout",
@@ -325,33 +326,6 @@ def heading_change_deg(rollout: Rollout) -> float:
 def mean_yaw_rate_radps(rollout: Rollout) -> float:
     """Mean body yaw rate (base_ang_vel_body z), rad/s; + = turning left."""
     return float(np.mean(rollout.base_ang_vel_body[:, 2]))
-
-
-def commanded_path_world(rollout: Rollout) -> np.ndarray:
-    """The path the commands describe, (T, 2) m: the command's (vx, vy) in the heading frame and its yaw rate,
-    integrated from the first recorded pose (position and heading). Commands in heading mode integrate too."""
-    yaw = rollout.base_rpy[0, 2] + np.concatenate([[0.0], np.cumsum(rollout.command[:-1, 2]) * rollout.dt_s])
-    c, s = np.cos(yaw), np.sin(yaw)
-    vx, vy = rollout.command[:, 0], rollout.command[:, 1]
-    step = np.column_stack([c * vx - s * vy, s * vx + c * vy]) * rollout.dt_s
-    start = rollout.base_position_world[0, :2]
-    return start + np.concatenate([np.zeros((1, 2)), np.cumsum(step[:-1], axis=0)])
-
-
-def path_error_m(rollout: Rollout) -> float:
-    """Mean distance (m) from the base's ground position to the nearest point of :func:`commanded_path_world`
-    (a path-following error: lagging behind along the path costs nothing, leaving it does)."""
-    path = commanded_path_world(rollout)
-    a, b = path[:-1], path[1:]
-    if len(path) < 2:
-        return float(np.linalg.norm(rollout.base_position_world[0, :2] - path[0]))
-    seg = b - a
-    length2 = np.maximum((seg**2).sum(axis=1), 1e-12)
-    errors = np.empty(rollout.num_steps)
-    for k, p in enumerate(rollout.base_position_world[:, :2]):
-        t = np.clip(((p - a) * seg).sum(axis=1) / length2, 0.0, 1.0)
-        errors[k] = np.sqrt((((a + t[:, None] * seg) - p) ** 2).sum(axis=1).min())
-    return float(errors.mean())
 
 
 def summarize(rollout: Rollout, gait_window_start_s: float = 0.0,

@@ -14,11 +14,10 @@ with gains in N·m/rad, but with ``numSubSteps`` > 1 each internal step adds its
 (joint torques are cleared once per ``stepSimulation`` call, not per internal step), it reports zero applied torque,
 and its command and per-step bookkeeping add three to five times what the Python law adds to bare stepping.
 POSITION_CONTROL motors are cheap but are velocity constraints, a different motor (the scripted trot's distance and
-cost of transport move by 7-33%). So the law stays in Python, in a lean loop (:meth:`Simulation._run_motors`).
+cost of transport move by 7-33%), so the law stays in Python, in a lean loop (:meth:`Simulation._run_motors`).
 
-At the default 250 Hz physics rate, kp = 300 N·m/rad and kd = 3 N·m·s/rad are well inside the explicit-integration
-stability bound for the Laikago's lightest joint (kd·dt/I ≈ 0.9 and kp·dt²/I ≈ 0.35 for the calf at 250 Hz,
-I ≈ 0.014 kg·m²); ``tests/envs/test_sim.py`` checks the robot holds its pose without oscillating.
+Stability: at 250 Hz, kp = 300 N·m/rad and kd = 3 N·m·s/rad give kd·dt/I ≈ 0.9 and kp·dt²/I ≈ 0.35 for the
+lightest joint (calf, I ≈ 0.014 kg·m²), inside the explicit bound; ``tests/envs/test_sim.py`` checks the pose holds.
 """
 
 from __future__ import annotations
@@ -32,26 +31,12 @@ import numpy as np
 
 from envs._pybullet import BulletClient, pybullet, pybullet_data, quiet_stdout
 from envs.robots.description import RobotDescription
-from envs.robots.urdf_files import PROJECT_URDF_DIR, resolve_urdf
+from envs.robots.urdf_files import resolve_robot_urdf  # noqa: F401  (re-exported: envs.sim.resolve_robot_urdf)
 from envs.state import RobotState
 
 MOTOR_CONTROL_MODES = ("pd", "torque")
 _DOWN = np.array([0.0, 0.0, -1.0])  # gravity's direction, world frame
 _DOWN.flags.writeable = False
-
-
-def resolve_robot_urdf(robot: RobotDescription) -> str:
-    """Loadable URDF path for a description: ``package://pybullet_data/`` paths point into pybullet_data, relative
-    paths into the project's URDF folder (``PROJECT_URDF_DIR``: inside the installed package, or ``urdf/`` of a
-    source checkout; see :mod:`envs.robots.urdf_files`)."""
-    prefix = "package://pybullet_data/"
-    if robot.urdf.startswith(prefix):
-        path = Path(pybullet_data.getDataPath()) / robot.urdf[len(prefix):]
-    else:
-        path = Path(robot.urdf)
-        if not path.is_absolute():
-            path = PROJECT_URDF_DIR / path
-    return resolve_urdf(path)
 
 
 @dataclass(frozen=True)
@@ -210,20 +195,10 @@ class Simulation:
     def _load_stairs(self, xs: np.ndarray, ys: np.ndarray, profile: np.ndarray) -> int:
         """Stairs as one compound of boxes (steps with sharp edges; box contacts are much cheaper than a
         heightfield's triangles): a 0.1 m thick floor slab, plus one box per run of equal height along x."""
-        p = self._p
-        from envs.terrain import CELL_M
+        from envs.terrain import stair_boxes
 
-        half_width = (ys[-1] - ys[0]) / 2
-        extents = [[60.0, 60.0, 0.05]]
-        positions = [[(xs[0] + xs[-1]) / 2, 0.0, -0.05]]
-        edges = np.flatnonzero(np.diff(profile) != 0) + 1
-        for start, stop in zip(np.r_[0, edges], np.r_[edges, profile.size]):
-            height = float(profile[start])
-            if height <= 0:
-                continue
-            x0, x1 = xs[start] - CELL_M / 2, xs[stop - 1] + CELL_M / 2
-            extents.append([(x1 - x0) / 2, half_width, height / 2])
-            positions.append([(x0 + x1) / 2, 0.0, height / 2])
+        p = self._p
+        extents, positions = stair_boxes(xs, ys, profile)
         shape = p.createCollisionShapeArray(shapeTypes=[pybullet.GEOM_BOX] * len(extents), halfExtents=extents,
                                             collisionFramePositions=positions)
         # (createVisualShapeArray's rgbaColors argument crashes pybullet 3.2.7; colour the body afterwards.)

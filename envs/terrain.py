@@ -126,3 +126,20 @@ def height_at(heights: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     j = np.rint((np.asarray(y) - ys[0]) / CELL_M).astype(int)
     inside = (i >= 0) & (i < xs.size) & (j >= 0) & (j < ys.size)
     return np.where(inside, heights[np.clip(i, 0, xs.size - 1), np.clip(j, 0, ys.size - 1)], 0.0)
+
+
+def stair_boxes(xs: np.ndarray, ys: np.ndarray, profile: np.ndarray) -> tuple[list[list[float]], list[list[float]]]:
+    """Boxes (half extents, centre positions; m) that build a stairs profile: a 0.1 m thick floor slab, plus one box
+    per run of equal height along x (``profile``: heights at ``xs``, constant across ``ys``)."""
+    half_width = (ys[-1] - ys[0]) / 2
+    extents = [[60.0, 60.0, 0.05]]
+    positions = [[(xs[0] + xs[-1]) / 2, 0.0, -0.05]]
+    edges = np.flatnonzero(np.diff(profile) != 0) + 1
+    for start, stop in zip(np.r_[0, edges], np.r_[edges, profile.size]):
+        height = float(profile[start])
+        if height <= 0:
+            continue
+        x0, x1 = xs[start] - CELL_M / 2, xs[stop - 1] + CELL_M / 2
+        extents.append([(x1 - x0) / 2, half_width, height / 2])
+        positions.append([(x0 + x1) / 2, 0.0, height / 2])
+    return extents, positions

@@ -20,8 +20,12 @@ import shutil
 import tempfile
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pybullet_data
+
+if TYPE_CHECKING:
+    from envs.robots.description import RobotDescription
 
 __all__ = ["PACKAGE_PREFIX", "PROJECT_URDF_DIR", "project_urdf_dir", "resolve_urdf", "stock_laikago_urdf",
            "urdf_cache_dir"]
@@ -148,3 +152,17 @@ def resolve_urdf(path: str | os.PathLike) -> str:
         )
     digest = hashlib.sha1(resolved.encode("utf-8")).hexdigest()[:12]
     return str(_cached_copy(f"{src.stem}-{digest}.urdf", resolved))
+
+
+def resolve_robot_urdf(robot: RobotDescription) -> str:
+    """Loadable URDF path for a description: ``package://pybullet_data/`` paths point into pybullet_data, relative
+    paths into the project's URDF folder (``PROJECT_URDF_DIR``: inside the installed package, or ``urdf/`` of a
+    source checkout; see :mod:`envs.robots.urdf_files`)."""
+    prefix = "package://pybullet_data/"
+    if robot.urdf.startswith(prefix):
+        path = Path(pybullet_data.getDataPath()) / robot.urdf[len(prefix):]
+    else:
+        path = Path(robot.urdf)
+        if not path.is_absolute():
+            path = PROJECT_URDF_DIR / path
+    return resolve_urdf(path)
