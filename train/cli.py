@@ -148,11 +148,24 @@ def _error(args: argparse.Namespace, message: str) -> int:
     return EXIT_BAD_INPUT
 
 
+def _stack_dumps_on_sigusr1() -> None:
+    """``kill -USR1 PID`` prints every thread's Python stack to stderr (for a run that seems stuck)."""
+    import faulthandler
+    import signal
+
+    if hasattr(signal, "SIGUSR1") and sys.stderr is not None:
+        try:
+            faulthandler.register(signal.SIGUSR1, all_threads=True)
+        except (ValueError, OSError, RuntimeError, AttributeError):  # no usable stderr fd (embedded, redirected)
+            pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (see :mod:`train.cli_types` and docs/reliability.md)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = None if argv is None else list(argv)
+    _stack_dumps_on_sigusr1()
     try:
         return args.func(args)
     except BrokenPipeError:  # stdout closed early (`| head`): stop quietly, as a SIGPIPE'd program would

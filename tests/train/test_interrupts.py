@@ -25,6 +25,12 @@ BENCH = [sys.executable, "-m", "train.cli", "bench", "--controller", "trot", "--
          "flat-0.5", "--scenario", "flat-0.3", "--episodes", "20", "--workers", "2", "--no-progress"]
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """In the child before exec: Ctrl-C's default action. A test run started in the background of a
+    non-interactive shell (``pytest ... &``) inherits SIGINT ignored, and so would every command it starts."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _children(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
@@ -55,7 +61,8 @@ def test_ctrl_c_in_train_saves_a_checkpoint_and_the_run_resumes(tmp_path):
     with open(tmp_path / "err.txt", "wb") as err:
         proc = subprocess.Popen([sys.executable, "-m", "train.cli", "train", "--timesteps", "1000000", "--out",
                                  str(run), "--hyperparams", str(hp), "--no-progress"], cwd=REPO,
-                                stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+                                stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
+                                preexec_fn=_ctrl_c_as_in_a_terminal)
         try:
             eval_rows = lambda: (run / "eval.csv").is_file() and len((run / "eval.csv").read_text().splitlines()) > 1
             _wait_for(lambda: eval_rows() or proc.poll() is not None, 180, "training to start")
@@ -87,7 +94,8 @@ def test_a_dead_env_worker_ends_training_with_one_line(tmp_path):
     with open(tmp_path / "err.txt", "wb") as err:
         proc = subprocess.Popen([sys.executable, "-m", "train.cli", "train", "--timesteps", "1000000", "--out",
                                  str(run), "--hyperparams", str(hp), "--no-progress"], cwd=REPO,
-                                stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+                                stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
+                                preexec_fn=_ctrl_c_as_in_a_terminal)
         try:
             _wait_for(lambda: list((run / "checkpoints").glob("ckpt_*.zip")) or proc.poll() is not None, 180,
                       "a checkpoint")
@@ -129,7 +137,7 @@ def test_ctrl_c_in_bench_writes_a_partial_report(tmp_path, monkeypatch, capsys):
 
 def _start_bench(tmp_path: Path, err) -> subprocess.Popen:
     proc = subprocess.Popen([*BENCH, "--out", str(tmp_path / "out")], cwd=REPO, stdout=subprocess.DEVNULL,
-                            stderr=err, start_new_session=True)
+                            stderr=err, start_new_session=True, preexec_fn=_ctrl_c_as_in_a_terminal)
     _wait_for(lambda: len(_children(proc.pid)) >= 2 or proc.poll() is not None, 120, "two bench workers")
     return proc
 
@@ -141,7 +149,18 @@ def test_ctrl_c_in_bench_with_workers_is_quiet_and_keeps_finished_episodes(tmp_p
         try:
             time.sleep(3.0)
             os.killpg(proc.pid, signal.SIGINT)
-            assert proc.wait(timeout=120) == 130  # generous: a loaded machine writes the plots slowly
+            try:
+                assert proc.wait(timeout=120) == 130  # generous: a loaded machine writes the plots slowly
+            except subprocess.TimeoutExpired:  # say where it is stuck: stacks of the parent and its workers
+                os.killpg(proc.pid, signal.SIGUSR1)
+                time.sleep(3.0)
+                ps = subprocess.run(["ps", "-o", "pid,ppid,stat,wchan:20,etime,cmd", "-g", str(proc.pid)],
+                                    capture_output=True, text=True).stdout
+                sig = [line for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+                       if line.startswith("Sig")]
+                mine = [line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("Sig")]
+                raise AssertionError(f"bench did not exit after Ctrl-C\n{ps}\nbench {sig}\npytest {mine}\n"
+                                     f"{(tmp_path / 'err.txt').read_text()[-6000:]}") from None
         finally:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
