@@ -34,6 +34,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", type=Path)
     parser.add_argument("--reference", default="trot", help="controller whose flat cells must be beaten")
+    parser.add_argument("--cells", action="store_true", help="also print every scenario's cell per controller")
     args = parser.parse_args()
     data = json.loads(args.results.read_text())
     summary = data["summary"]
@@ -61,6 +62,23 @@ def main() -> None:
           f"reference in every flat cell; heading drift <= {TARGETS['drift']} deg on straight commands; no falls in "
           f"{', '.join(NO_FALL)}; at most {TARGETS['rough_falls']} in 5 on rough-1; path error <= "
           f"{TARGETS['path']} m.")
+
+    if args.cells:
+        print("\n| scenario | " + " | ".join(data["controllers"]) + " |")
+        print("|---|" + "---|" * len(data["controllers"]))
+        for scenario in summary:
+            row = []
+            for controller in data["controllers"]:
+                cell = summary[scenario].get(controller)
+                if not cell or not cell["succeeded"]:
+                    row.append("–")
+                    continue
+                text = (f"xy {_mean(cell, 'tracking_error_xy_mps'):.2f}, yaw {_mean(cell, 'tracking_error_yaw_radps'):.2f}"
+                        f", drift {_mean(cell, 'heading_drift_deg'):.1f}°")
+                if scenario == "figure-eight":
+                    text += f", path {_mean(cell, 'path_error_m'):.2f} m"
+                row.append(text + f", falls {cell['falls']}/{cell['episodes']}")
+            print(f"| {scenario} | " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":
