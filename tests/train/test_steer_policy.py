@@ -84,6 +84,9 @@ def test_plain_stable_baselines3_snippet_in_the_docs_runs_the_policy(tmp_path):
     text = (REPO / "docs" / "clients.md").read_text()
     section = text[text.index("## Plain stable-baselines3"):]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    readme = (REPO / "README.md").read_text()
+    steer = readme[readme.index("## A steerable Laikago"):]
+    assert re.search(r"```python\n(.*?)```", steer, re.S).group(1) == code  # README shows the same snippet
     script = tmp_path / "plain_sb3.py"
     script.write_text(code)
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
