@@ -40,14 +40,8 @@ class GaitTask(Task):
         # A gait without a body height means "the robot's standing height" (hip above ground, m).
         self._standing_hip_height_m = float(-forward_kinematics(robot, robot.standing_angles)[:, 2].mean())
 
-    @property
-    def command(self) -> np.ndarray:
-        return self.commands.command
-
-    @command.setter
-    def command(self, value: np.ndarray) -> None:  # the base class initialises it; the generator owns it
-        pass
-
+    # The command generator owns the command, as in the velocity task (its property, setter and range).
+    command = VelocityTask.command
     command_range = VelocityTask.command_range
     impose_command = VelocityTask.impose_command
 

@@ -31,6 +31,12 @@ def _ctrl_c_as_in_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def _start(cmd: list[str], err) -> subprocess.Popen:
+    """A command in its own process group (so the test can signal it and its workers), stderr to ``err``."""
+    return subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
+                            preexec_fn=_ctrl_c_as_in_a_terminal)
+
+
 def _children(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
@@ -59,10 +65,8 @@ def test_ctrl_c_in_train_saves_a_checkpoint_and_the_run_resumes(tmp_path):
     run, hp = tmp_path / "run", tmp_path / "hp.yaml"
     hp.write_text(yaml.safe_dump({"default": TINY}))
     with open(tmp_path / "err.txt", "wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "train.cli", "train", "--timesteps", "1000000", "--out",
-                                 str(run), "--hyperparams", str(hp), "--no-progress"], cwd=REPO,
-                                stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
-                                preexec_fn=_ctrl_c_as_in_a_terminal)
+        proc = _start([sys.executable, "-m", "train.cli", "train", "--timesteps", "1000000", "--out", str(run),
+                       "--hyperparams", str(hp), "--no-progress"], err)
         try:
             eval_rows = lambda: (run / "eval.csv").is_file() and len((run / "eval.csv").read_text().splitlines()) > 1
             _wait_for(lambda: eval_rows() or proc.poll() is not None, 180, "training to start")
@@ -92,10 +96,8 @@ def test_a_dead_env_worker_ends_training_with_one_line(tmp_path):
     run, hp = tmp_path / "run", tmp_path / "hp.yaml"
     hp.write_text(yaml.safe_dump({"default": {**TINY, "checkpoint_freq": 128}}))
     with open(tmp_path / "err.txt", "wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "train.cli", "train", "--timesteps", "1000000", "--out",
-                                 str(run), "--hyperparams", str(hp), "--no-progress"], cwd=REPO,
-                                stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
-                                preexec_fn=_ctrl_c_as_in_a_terminal)
+        proc = _start([sys.executable, "-m", "train.cli", "train", "--timesteps", "1000000", "--out", str(run),
+                       "--hyperparams", str(hp), "--no-progress"], err)
         try:
             _wait_for(lambda: list((run / "checkpoints").glob("ckpt_*.zip")) or proc.poll() is not None, 180,
                       "a checkpoint")
@@ -136,8 +138,7 @@ def test_ctrl_c_in_bench_writes_a_partial_report(tmp_path, monkeypatch, capsys):
 
 
 def _start_bench(tmp_path: Path, err) -> subprocess.Popen:
-    proc = subprocess.Popen([*BENCH, "--out", str(tmp_path / "out")], cwd=REPO, stdout=subprocess.DEVNULL,
-                            stderr=err, start_new_session=True, preexec_fn=_ctrl_c_as_in_a_terminal)
+    proc = _start([*BENCH, "--out", str(tmp_path / "out")], err)
     _wait_for(lambda: len(_children(proc.pid)) >= 2 or proc.poll() is not None, 120, "two bench workers")
     return proc
 
