@@ -172,10 +172,18 @@ def _sb3_vec_env(env_id: str, env_kwargs: dict, n_envs: int, max_episode_steps: 
 
     from stable_baselines3.common.vec_env import SubprocVecEnv
 
-    from train.training import _make_env
-
-    return SubprocVecEnv([functools.partial(_make_env, env_id, dict(env_kwargs), max_episode_steps)
+    return SubprocVecEnv([functools.partial(_monitored_env, env_id, dict(env_kwargs), max_episode_steps)
                           for _ in range(n_envs)])
+
+
+def _monitored_env(env_id: str, env_kwargs: dict, max_episode_steps: int | None = None):
+    """The training env as it was before: SB3's Monitor around it."""
+    import gymnasium as gym
+    from stable_baselines3.common.monitor import Monitor
+
+    import envs  # noqa: F401  (registers the ids)
+
+    return Monitor(gym.make(env_id, max_episode_steps=max_episode_steps, **env_kwargs))
 
 
 def cli_run(n_envs: int, timesteps: int, hyperparams: Path) -> float:

@@ -25,7 +25,6 @@ unfinished rollout are counted but not learned from.
 from __future__ import annotations
 
 import copy
-import functools
 import shlex
 import sys
 from pathlib import Path
@@ -70,24 +69,12 @@ def check_env_id(env_id: str) -> str:
     return env_id
 
 
-def _make_env(env_id: str, env_kwargs: dict[str, Any], max_episode_steps: int | None = None) -> gym.Env:
-    """Build one monitored training env (module level so SubprocVecEnv workers can unpickle it)."""
-    import envs  # noqa: F401
-    from stable_baselines3.common.monitor import Monitor
-
-    return Monitor(gym.make(env_id, max_episode_steps=max_episode_steps, **env_kwargs))
-
-
 def make_vec_env(env_id: str, env_kwargs: dict[str, Any], n_envs: int, max_episode_steps: int | None = None):
-    """``n_envs`` monitored envs: one process each (a SubprocVecEnv whose processes do not import torch), or a
-    DummyVecEnv for one."""
-    from stable_baselines3.common.vec_env import DummyVecEnv
+    """``n_envs`` training envs with episode statistics: one process each, importing the simulator only (not torch),
+    or this process for one env (:func:`train.throughput.make_vec_env`)."""
+    from train.throughput import make_vec_env as light_vec_env
 
-    if n_envs > 1:  # processes that import the simulator only (train/throughput.py, train/env_worker.py)
-        from train.throughput import make_vec_env as light_vec_env
-
-        return light_vec_env(env_id, env_kwargs, n_envs, max_episode_steps)
-    return DummyVecEnv([functools.partial(_make_env, env_id, dict(env_kwargs), max_episode_steps)])
+    return light_vec_env(env_id, env_kwargs, n_envs, max_episode_steps)
 
 
 def _check_out(out: Path, resume: Path | None) -> None:
