@@ -170,3 +170,22 @@ def test_light_env_processes_step_like_sb3s_and_skip_torch():
             if "episode" in a:
                 assert (a["episode"]["r"], a["episode"]["l"]) == (b["episode"]["r"], b["episode"]["l"])
     assert any(d.any() for _, _, d, _ in light[1:])
+
+
+def test_an_abandoned_evaluation_is_not_waited_for():
+    """On Ctrl-C training abandons the evaluation in flight: wait() returns at once and records no row."""
+    import multiprocessing as mp
+    import time
+    from types import SimpleNamespace
+
+    recorded = []
+    inner = SimpleNamespace(seconds=1.0, episodes=1, seed=0, options={}, record=lambda *a: recorded.append(a))
+    evaluator = AsyncEvaluator(inner, "quadgait/LaikagoWalk-v0", {}, 50)
+    evaluator._conn, other_end = mp.Pipe()  # nothing will ever arrive: a wait would block forever
+    evaluator._pending = (128, 0.0)
+    evaluator.abandon()
+    start = time.perf_counter()
+    evaluator.wait()
+    assert time.perf_counter() - start < 1.0 and recorded == []
+    evaluator._conn.close()
+    other_end.close()
