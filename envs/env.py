@@ -22,6 +22,7 @@ import numpy as np
 
 from envs._pybullet import pybullet
 from envs.config import EnvSettings, split_settings
+from envs.numerics import norm
 from envs.robots import get_robot
 from envs.sim import PhysicsSettings, Simulation
 from envs.state import RobotState
@@ -103,7 +104,7 @@ class QuadrupedEnv(gym.Env):
         options = self._check_options(options)
         super().reset(seed=seed)
         if self._steps > 0:
-            travelled = float(np.linalg.norm(self._state.base_position_world[:2] - self._start_xy))
+            travelled = norm(self._state.base_position_world[:2] - self._start_xy)
             self.world.end_episode(travelled, self._commanded_m)
             if self.world.terrain != self.sim.terrain.name:
                 self.sim.close()
@@ -133,7 +134,7 @@ class QuadrupedEnv(gym.Env):
         a = self._validate_action(action)
         command = self.task.command
         planar = command[:2]
-        self._commanded_m += math.sqrt(planar.dot(planar)) * self.settings.control_dt_s  # np.linalg.norm's formula
+        self._commanded_m += norm(planar) * self.settings.control_dt_s
         self._last_push = self.world.push(self.sim, self.np_random)
         self.action_map.apply(self.sim, self.world.delay(a), self._state, command)
         self._steps += 1

@@ -34,6 +34,7 @@ from envs.gait_analysis import (
     touchdown_times,
 )
 from envs.path_metrics import commanded_path_world, path_error_m
+from envs.numerics import norm
 
 __all__ = [
     "GRAVITY_MPS2", "GAIT_NAMES", "LEG_NAMES", "Rollout",
@@ -179,7 +180,7 @@ def mean_forward_speed_mps(rollout: Rollout) -> float:
 def distance_m(rollout: Rollout) -> float:
     """World-xy displacement of the base from first to last sample (norm), m. 0 if T == 1."""
     delta = rollout.base_position_world[-1, :2] - rollout.base_position_world[0, :2]
-    return float(np.linalg.norm(delta))
+    return norm(delta)
 
 
 def forward_distance_m(rollout: Rollout) -> float:

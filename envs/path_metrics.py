@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from envs.numerics import norm
+
 if TYPE_CHECKING:
     from envs.metrics import Rollout
 
@@ -30,7 +32,7 @@ def path_error_m(rollout: Rollout) -> float:
     path = commanded_path_world(rollout)
     a, b = path[:-1], path[1:]
     if len(path) < 2:
-        return float(np.linalg.norm(rollout.base_position_world[0, :2] - path[0]))
+        return norm(rollout.base_position_world[0, :2] - path[0])
     seg = b - a
     length2 = np.maximum((seg**2).sum(axis=1), 1e-12)
     errors = np.empty(rollout.num_steps)

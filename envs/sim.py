@@ -32,6 +32,7 @@ import numpy as np
 from envs._pybullet import BulletClient, pybullet, pybullet_data, quiet_stdout
 from envs.robots.description import RobotDescription
 from envs.robots.urdf_files import resolve_robot_urdf  # noqa: F401  (re-exported: envs.sim.resolve_robot_urdf)
+from envs.numerics import matvec3
 from envs.state import RobotState
 
 MOTOR_CONTROL_MODES = ("pd", "torque")
@@ -361,11 +362,11 @@ class Simulation:
             base_position_world=np.array(pos),
             base_quaternion_world=np.array(quat),
             base_rpy=np.array(p.getEulerFromQuaternion(quat, physicsClientId=cid)),
-            projected_gravity_body=rot_t @ _DOWN,
+            projected_gravity_body=matvec3(rot_t, _DOWN),
             base_lin_vel_world=lin_w,
-            base_lin_vel_body=rot_t @ lin_w,
+            base_lin_vel_body=matvec3(rot_t, lin_w),
             base_ang_vel_world=ang_w,
-            base_ang_vel_body=rot_t @ ang_w,
+            base_ang_vel_body=matvec3(rot_t, ang_w),
             joint_angles=q,
             joint_velocities=qd,
             joint_torques=self._last_torques.copy(),

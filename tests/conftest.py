@@ -9,7 +9,9 @@ import os
 # transcendental functions differently from the AVX2 ones in the last bit, which a chaotic walking robot amplifies
 # into a different fall time. Pin both to AVX2 (x86-64-v3), the level the recordings were made at; these must be
 # set before NumPy is imported. (No effect on machines without AVX-512.)
-os.environ.setdefault("NPY_DISABLE_CPU_FEATURES", "X86_V4 AVX512_ICL AVX512_SPR")
+from tests.regression.profile import NPY_DISABLE_CPU_FEATURES  # noqa: E402  (imports no NumPy)
+
+os.environ.setdefault("NPY_DISABLE_CPU_FEATURES", NPY_DISABLE_CPU_FEATURES)
 os.environ.setdefault("ATEN_CPU_CAPABILITY", "avx2")
 
 import gymnasium as gym  # noqa: E402

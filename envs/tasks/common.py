@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Mapping
 import numpy as np
 
 from envs.config import check_reward_overrides
+from envs.numerics import dot
 from envs.robots.description import RobotDescription
 from envs.state import RobotState
 
@@ -136,8 +137,8 @@ def weighted_terms(terms: Mapping[str, float], weights: Mapping[str, float]) -> 
 def failure_reason(state: RobotState) -> str | None:
     """Why the episode must end now: ``"physics"``, ``"tipped"``, ``"body_contact"`` or None."""
     lin, ang = state.base_lin_vel_world, state.base_ang_vel_world
-    if (not state.is_finite() or float(lin @ lin) > MAX_LIN_SPEED_MPS**2
-            or float(ang @ ang) > MAX_ANG_SPEED_RADPS**2):
+    if (not state.is_finite() or dot(lin, lin) > MAX_LIN_SPEED_MPS**2
+            or dot(ang, ang) > MAX_ANG_SPEED_RADPS**2):
         return "physics"
     if state.upright < _MIN_UPRIGHT:
         return "tipped"

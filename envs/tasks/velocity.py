@@ -41,6 +41,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from envs.config import check_interval, check_range, frozen_weights
+from envs.numerics import dot, norm
 from envs.state import RobotState
 from envs.tasks.commands import CommandGenerator
 from envs.tasks.common import COMMAND_LIMITS, Feature, Task
@@ -68,7 +69,7 @@ DEFAULT_GAIT_WEIGHTS: Mapping[str, float] = MappingProxyType({**DEFAULT_VELOCITY
 def tracking_reward(error: float | np.ndarray, sigma: float) -> float:
     """exp(−error² / sigma²): 1 at zero error, falling smoothly with |error| (error may be a vector: its norm)."""
     err = np.asarray(error, dtype=float)
-    squared = float(err @ err) if err.ndim else float(err * err)
+    squared = dot(err, err) if err.ndim else float(err * err)
     return float(np.exp(-squared / sigma**2))
 
 
@@ -100,7 +101,7 @@ class FootAirTime:
 
 def air_time_reward(landed_air_time_s: np.ndarray, command: np.ndarray) -> float:
     """Σ min(t_air, AIR_TIME_CAP_S) over the feet that touched down this step; 0 while the command is ~zero."""
-    if float(np.linalg.norm(command)) <= MOVING_COMMAND:
+    if norm(command) <= MOVING_COMMAND:
         return 0.0
     return float(np.minimum(landed_air_time_s, AIR_TIME_CAP_S).sum())
 
