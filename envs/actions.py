@@ -9,6 +9,10 @@ the simulation by one control step.
   the oscillator phase and amplitude drive the foot trajectory generator and inverse kinematics (after Bellegarda
   & Ijspeert, "CPG-RL", 2022).
 
+* :class:`ModelBasedPrior` (``"model_based"``): the model-based trot (:mod:`envs.gaits.model_based`, a stance-force
+  QP and Raibert swing legs) runs at the physics rate underneath and follows the task's command; the action
+  corrects the command it is given (and so the body velocity the controller aims for).
+
 The gait-prior maps add the gait phase to the observation. A new action space is one class with the same methods
 (``Settings``, ``labels``, ``observation_features``, ``reset``, ``features``, ``apply``) and one line in
 :data:`envs.registry.ACTIONS`.
@@ -213,3 +217,70 @@ class CPG(_GaitPrior):
             self._r_dot = self._r_dot + h * r_ddot
             self._r = self._r + h * self._r_dot
             self._theta = self._theta + h * theta_dot
+
+
+@dataclass(frozen=True)
+class ModelBasedPriorSettings:
+    """Attributes:
+        gait: the model-based preset running underneath (``envs.gaits.model_based_presets``).
+        vx_offset_mps, vy_offset_mps, yaw_rate_offset_radps: the command correction at action ±1.
+    """
+
+    gait: str = "trot"
+    vx_offset_mps: float = 0.3
+    vy_offset_mps: float = 0.2
+    yaw_rate_offset_radps: float = 0.4
+
+    def __post_init__(self) -> None:
+        from envs.gaits.model_based_presets import MODEL_BASED_GAITS
+
+        check_choice(self, "gait", tuple(MODEL_BASED_GAITS))
+        for name in ("vx_offset_mps", "vy_offset_mps", "yaw_rate_offset_radps"):
+            check_range(self, name, 0.0, 2.0)
+
+
+class ModelBasedPrior(ActionMap):
+    """The model-based controller underneath, learned command corrections on top.
+
+    Each physics step (the controller's rate) the model-based gait computes joint torques for the command
+    ``(vx, vy, yaw rate)_task + offsets · a``; the action (3,) in [-1, 1] sets the offsets (see
+    :class:`ModelBasedPriorSettings`). With a zero action the env runs ``mpc-<gait>`` on the task's command. The
+    observation gains the controller's leg phases (sin, cos; zero while it stands before the gait starts).
+    Needs ``motor_control="torque"`` semantics only inside the map: the torques go straight to the motor model.
+    """
+
+    Settings = ModelBasedPriorSettings
+    labels = ("vx_offset", "vy_offset", "yaw_rate_offset")
+
+    def __init__(self, settings: ModelBasedPriorSettings, robot, control_dt_s: float, substeps: int) -> None:
+        super().__init__(settings, robot, control_dt_s, substeps)
+        from envs.gaits.model_based import make_model_based_controller
+
+        self.controller = make_model_based_controller(robot, settings.gait, control_dt_s / substeps)
+        self._scale = np.array([settings.vx_offset_mps, settings.vy_offset_mps, settings.yaw_rate_offset_radps])
+        self._tau_max = robot.torque_limit_array
+        self._time_s = 0.0
+
+    def observation_features(self) -> tuple[Feature, ...]:
+        return (("leg_phase_sin", 4, 1.0), ("leg_phase_cos", 4, 1.0))
+
+    def reset(self) -> None:
+        self.controller.reset()
+        self._time_s = 0.0
+
+    def leg_phases(self, time_s: float) -> np.ndarray:
+        gait_t = time_s - self.controller.settings.stand_s
+        return self.controller.plan.leg_phases(gait_t) if gait_t >= 0.0 else np.zeros(4)
+
+    def features(self) -> np.ndarray:
+        angle = 2 * np.pi * self.leg_phases(self._time_s)
+        return np.concatenate([np.sin(angle), np.cos(angle)])
+
+    def apply(self, sim, action, state, command) -> None:
+        target = np.asarray(command, dtype=float) + self._scale * action
+        for k in range(self.substeps):
+            if k:
+                state = sim.state()
+            tau = self.controller.act(None, state, sim.time_s, target)
+            sim.step_torque(tau * self._tau_max, 1)
+        self._time_s = sim.time_s

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 import gymnasium as gym
 import numpy as np
 
-from envs.actions import CPG, ActionMap, JointTargets, TrotResidual
+from envs.actions import CPG, ActionMap, JointTargets, ModelBasedPrior, TrotResidual
 from envs.tasks.common import Task
 from envs.tasks.gait import GaitTask
 from envs.tasks.velocity import VelocityTask
@@ -22,7 +22,7 @@ from envs.tasks.walk import WalkTask
 
 TASKS: Mapping[str, type] = MappingProxyType({"walk": WalkTask, "velocity": VelocityTask, "gait": GaitTask})
 ACTIONS: Mapping[str, type] = MappingProxyType({"joint_targets": JointTargets, "trot_residual": TrotResidual,
-                                                "cpg": CPG})
+                                                "cpg": CPG, "model_based": ModelBasedPrior})
 
 # The gait-prior ids default to a faster target than the plain walk, with a wider speed-tracking kernel and more
 # weight on it, so the policy is pulled towards speeds the trot cannot reach.
@@ -37,6 +37,11 @@ ENVS: Mapping[str, Mapping[str, Any]] = MappingProxyType({
     "quadgait/LaikagoGait-v1": {"task": "gait", "action": "joint_targets"},
     # The steerable dog: velocity and heading commands over the trot prior (which now follows the command too).
     "quadgait/LaikagoSteer-v0": {"task": "velocity", "action": "trot_residual", "vx_range_mps": (-0.5, 1.0),
+                                 "vy_range_mps": (-0.4, 0.4), "yaw_rate_range_radps": (-0.8, 0.8),
+                                 "standing_probability": 0.1, "heading_probability": 0.5},
+    # The steerable dog over the model-based trot: the same commands; the policy corrects the command the
+    # stance-force controller follows (README "A steerable Laikago").
+    "quadgait/LaikagoSteer-v1": {"task": "velocity", "action": "model_based", "vx_range_mps": (-0.5, 1.0),
                                  "vy_range_mps": (-0.4, 0.4), "yaw_rate_range_radps": (-0.8, 0.8),
                                  "standing_probability": 0.1, "heading_probability": 0.5},
 })

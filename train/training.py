@@ -260,7 +260,8 @@ def _train(env_id, algo, hp, timesteps, n_envs, seed, out, resume_dir, candidate
         eval_kwargs = {**hp["env_kwargs"], **hp["eval_env_kwargs"]}
         eval_env = gym.make(env_id, max_episode_steps=episode_steps(hp["eval_seconds"], eval_kwargs), **eval_kwargs)
         eval_env.reset(seed=seed, options=hp["eval_options"] or None)  # bad evaluation options fail now, not later
-        evaluator = Evaluator(eval_env, out / EVAL_FILE, hp["eval_seconds"], hp["eval_episodes"], seed, clock, rows,
+        evaluator = Evaluator(eval_env, out / EVAL_FILE, hp["eval_seconds"], hp["eval_episodes"],
+                              seed + hp["eval_seed_offset"], clock, rows,
                               options=hp["eval_options"])
         evaluator.model, evaluator.vec_normalize = model, vec_normalize
         bar = TqdmProgress(progress)

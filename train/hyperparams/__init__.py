@@ -46,6 +46,9 @@ QUADGAIT_KEYS: dict[str, tuple[str, Any]] = {
     "episode_seconds": ("positive", 20.0),  # simulated seconds per training episode (max_episode_steps)
     "eval_env_kwargs": ("mapping", {}),  # env settings of the evaluation env, over env_kwargs (e.g. no pushes)
     "eval_options": ("mapping", {}),  # reset options of evaluation episodes (e.g. a command_schedule)
+    # Evaluation episode i resets with seed + eval_seed_offset + i: a large offset gives commands the training
+    # envs (seeded seed, seed + 1, ...) never drew.
+    "eval_seed_offset": ("count0", 0),
 }
 #: Constructor arguments quadgait sets itself.
 SET_BY_QUADGAIT = {"env": "the env id", "seed": "--seed", "tensorboard_log": "the run folder (RUN/tb)",
