@@ -223,10 +223,17 @@ class CPG(_GaitPrior):
 class ModelBasedPriorSettings:
     """Attributes:
         gait: the model-based preset running underneath (``envs.gaits.model_based_presets``).
+        stand_s, ramp_s: the controller stands this long after reset, then ramps its gait in over ``ramp_s``
+            (:class:`~envs.gaits.model_based.ModelBasedSettings`).
+        turn_feedforward: the controller's centripetal feed-forward
+            (:class:`~envs.gaits.body_feedback.BodyFeedbackGains`).
         vx_offset_mps, vy_offset_mps, yaw_rate_offset_radps: the command correction at action ±1.
     """
 
     gait: str = "trot"
+    stand_s: float = 0.2
+    ramp_s: float = 0.5
+    turn_feedforward: bool = True
     vx_offset_mps: float = 0.3
     vy_offset_mps: float = 0.2
     yaw_rate_offset_radps: float = 0.4
@@ -237,6 +244,8 @@ class ModelBasedPriorSettings:
         check_choice(self, "gait", tuple(MODEL_BASED_GAITS))
         for name in ("vx_offset_mps", "vy_offset_mps", "yaw_rate_offset_radps"):
             check_range(self, name, 0.0, 2.0)
+        check_range(self, "stand_s", 0.0, 5.0)
+        check_range(self, "ramp_s", 0.0, 5.0)
 
 
 class ModelBasedPrior(ActionMap):
@@ -254,9 +263,13 @@ class ModelBasedPrior(ActionMap):
 
     def __init__(self, settings: ModelBasedPriorSettings, robot, control_dt_s: float, substeps: int) -> None:
         super().__init__(settings, robot, control_dt_s, substeps)
-        from envs.gaits.model_based import make_model_based_controller
+        from envs.gaits.body_feedback import BodyFeedbackGains
+        from envs.gaits.model_based import ModelBasedSettings, make_model_based_controller
 
-        self.controller = make_model_based_controller(robot, settings.gait, control_dt_s / substeps)
+        self.controller = make_model_based_controller(
+            robot, settings.gait, control_dt_s / substeps,
+            settings=ModelBasedSettings(stand_s=settings.stand_s, ramp_s=settings.ramp_s,
+                                        feedback=BodyFeedbackGains(turn_feedforward=settings.turn_feedforward)))
         self._scale = np.array([settings.vx_offset_mps, settings.vy_offset_mps, settings.yaw_rate_offset_radps])
         self._tau_max = robot.torque_limit_array
         self._time_s = 0.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -24,8 +25,21 @@ EVAL_COLUMNS = ("step", "wall_clock_s", "mean_speed_mps", "fell", "distance_m", 
                 "tracking_error_yaw_radps")
 
 
+def process_age_s() -> float:
+    """Seconds since this process started (Linux ``/proc``; 0 where that cannot be read)."""
+    try:
+        with open("/proc/self/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()  # after the command name: field 3 onwards
+        with open("/proc/uptime") as f:
+            uptime_s = float(f.read().split()[0])
+        return max(0.0, uptime_s - int(fields[19]) / os.sysconf("SC_CLK_TCK"))  # field 22: start time, ticks
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0.0
+
+
 class WallClock:
-    """Seconds of training wall-clock time, carried over from earlier sessions of a resumed run."""
+    """Seconds of training wall-clock time, carried over from earlier sessions of a resumed run. A fresh run's clock
+    starts at the process's start (``offset_s=process_age_s()``), so its times include start-up."""
 
     def __init__(self, offset_s: float = 0.0) -> None:
         self.offset_s = float(offset_s)
@@ -112,8 +126,8 @@ class PolicyUnderTraining:
 class Evaluator:
     """Rolls the current policy out in its own env and records the result in TensorBoard and ``eval.csv``.
 
-    ``eval.csv`` columns: ``step`` (env steps trained), ``wall_clock_s`` (training time so far, s, including earlier
-    sessions of a resumed run), ``mean_speed_mps`` (mean body-frame forward speed, m/s, averaged over episodes),
+    ``eval.csv`` columns: ``step`` (env steps trained), ``wall_clock_s`` (time since ``quadgait train`` started, s,
+    start-up included, plus earlier sessions of a resumed run), ``mean_speed_mps`` (mean body-frame forward speed, m/s, averaged over episodes),
     ``fell`` (episodes that ended in a fall), ``distance_m`` (mean base displacement in the ground plane, m),
     ``tracking_error_xy_mps`` and ``tracking_error_yaw_radps`` (mean over episodes of the metrics of the same name,
     scored against the env's command). Episode ``i`` of every evaluation resets with seed ``seed + i`` and

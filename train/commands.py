@@ -166,11 +166,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise CLIError("give a run folder with --out RUN_DIR (or continue one with --resume RUN_DIR)")
     argv = sys.argv[1:] if args.argv is None else args.argv
     _trust_notice(args)
+    from train.callbacks import process_age_s
+
     start = time.perf_counter()
     try:
         out = train(args.env, args.algo, args.timesteps, args.envs, args.seed, args.out,
                     hyperparams_path=args.hyperparams, resume=args.resume, progress=not args.no_progress,
-                    command="quadgait " + shlex.join(argv), trust_pickle=args.trust_pickle)
+                    command="quadgait " + shlex.join(argv), trust_pickle=args.trust_pickle,
+                    started_s_ago=process_age_s())
     except (EOFError, ConnectionResetError, BrokenPipeError) as exc:  # the pipe to a SubprocVecEnv worker broke
         run = args.out or args.resume
         raise CLIError(f"an env worker process died ({type(exc).__name__}); the run's checkpoints are intact: "

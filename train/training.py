@@ -162,7 +162,7 @@ def _probe_env(env_id: str, env_kwargs: dict[str, Any]):
 def train(env_id: str | None, algo: str | None, timesteps: int, n_envs: int | None, seed: int | None,
           out: str | Path | None, hyperparams_path: str | Path | None = None, resume: str | Path | None = None,
           progress: bool = True, command: str | None = None, callbacks: list | None = None,
-          trust_pickle: bool = False) -> Path:
+          trust_pickle: bool = False, started_s_ago: float = 0.0) -> Path:
     """Train ``algo`` on ``env_id`` for ``timesteps`` env steps (all envs together) into the run folder ``out``.
 
     Args:
@@ -180,6 +180,8 @@ def train(env_id: str | None, algo: str | None, timesteps: int, n_envs: int | No
         command: the command line recorded in ``command.txt`` (default: ``sys.argv``).
         callbacks: extra stable-baselines3 callbacks.
         trust_pickle: allow resuming from legacy checkpoints whose normaliser is a pickle.
+        started_s_ago: seconds the caller has already been running (``quadgait train`` passes its process's age),
+            so that a fresh run's ``eval.csv`` times include start-up.
 
     Returns:
         The run folder.
@@ -222,7 +224,7 @@ def train(env_id: str | None, algo: str | None, timesteps: int, n_envs: int | No
             for stale in (out / CHECKPOINT_DIR).glob(".*.partial.*"):  # temp files of a write that was killed
                 stale.unlink()
             return _train(env_id, algo, hp, timesteps, n_envs, seed, out, resume_dir, candidates, robot, progress,
-                          command, callbacks, trust_pickle)
+                          command, callbacks, trust_pickle, started_s_ago)
     except BaseException:
         if created and out.is_dir() and not [p for p in out.iterdir() if p.name != LOCK_FILE]:
             out.rmdir()  # nothing was written: leave no empty run folder behind
@@ -230,7 +232,7 @@ def train(env_id: str | None, algo: str | None, timesteps: int, n_envs: int | No
 
 
 def _train(env_id, algo, hp, timesteps, n_envs, seed, out, resume_dir, candidates, robot, progress, command,
-           callbacks, trust_pickle) -> Path:
+           callbacks, trust_pickle, started_s_ago=0.0) -> Path:
     import torch
     from stable_baselines3.common.utils import set_random_seed
 
@@ -256,7 +258,7 @@ def _train(env_id, algo, hp, timesteps, n_envs, seed, out, resume_dir, candidate
         write_text(out / COMMAND_FILE, old_commands + (command or shlex.join(["quadgait", *sys.argv[1:]])) + "\n")
         rows = read_eval_csv(resume_dir / EVAL_FILE, up_to_step=start_step) if resume_dir is not None else []
         write_eval_csv(out / EVAL_FILE, rows)
-        clock = WallClock(getattr(model, "quadgait_wall_clock_s", 0.0) if resumed is not None else 0.0)
+        clock = WallClock(getattr(model, "quadgait_wall_clock_s", 0.0) if resumed is not None else started_s_ago)
         eval_kwargs = {**hp["env_kwargs"], **hp["eval_env_kwargs"]}
         eval_env = gym.make(env_id, max_episode_steps=episode_steps(hp["eval_seconds"], eval_kwargs), **eval_kwargs)
         eval_env.reset(seed=seed, options=hp["eval_options"] or None)  # bad evaluation options fail now, not later

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
-SUITE_VERSION = "2.0"  # 2.0: steering scenarios and a course; straight commands hold the heading; 1.1: terrain
+# 2.1: keyboard-style straight commands (yaw rate 0, no heading feedback), rough-2, push-12ns;
+# 2.0: steering scenarios and a course; straight commands hold the heading; 1.1: terrain
+SUITE_VERSION = "2.1"
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class Scenario:
         seeds: reset seeds of episodes 0, 1, ...
         schedule: instead of ``command``, rows ``(start_s, vx, vy, yaw_rate)`` of a course; scored by
             ``path_error_m``, the mean distance from the path the commands describe.
+        hold_heading: a command without a yaw rate holds the initial heading (heading mode); False gives the plain
+            yaw-rate command 0 instead, as a keyboard or joystick sends it.
     """
 
     name: str
@@ -41,6 +45,7 @@ class Scenario:
     env_settings: Mapping[str, Any] = field(default_factory=dict)
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     schedule: tuple[tuple[float, float, float, float], ...] | None = None
+    hold_heading: bool = True
 
     def seed(self, episode: int) -> int:
         if episode < len(self.seeds):
@@ -57,14 +62,15 @@ class Scenario:
         """Keyword arguments of :func:`envs.rollout.run_controller` that make the env's task hold the command."""
         if self.schedule is not None:
             return {"options": {"command_schedule": [list(row) for row in self.schedule]}}
-        if self.command[2] == 0.0:
+        if self.command[2] == 0.0 and self.hold_heading:
             return {"command": self.command, "heading_rad": 0.0}
         return {"command": self.command}
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description, "command": list(self.command),
                 "seconds": self.seconds, "env_settings": dict(self.env_settings), "seeds": list(self.seeds),
-                "schedule": None if self.schedule is None else [list(r) for r in self.schedule]}
+                "schedule": None if self.schedule is None else [list(r) for r in self.schedule],
+                "hold_heading": self.hold_heading}
 
 
 def figure_eight(speed_mps: float = 0.4, yaw_rate_radps: float = 0.5) -> tuple[tuple[float, ...], ...]:
@@ -84,6 +90,10 @@ _ALL = (
     Scenario("turn-in-place", "flat ground, turn on the spot at 0.6 rad/s", (0.0, 0.0, 0.6)),
     Scenario("turn-left", "flat ground, 0.3 m/s while turning left at 0.4 rad/s", (0.3, 0.0, 0.4)),
     Scenario("turn-right", "flat ground, 0.3 m/s while turning right at 0.4 rad/s", (0.3, 0.0, -0.4)),
+    Scenario("keyboard-0.5", "flat ground, 0.5 m/s forward with a plain yaw-rate command of 0 (no heading "
+             "feedback: what the keyboard sends)", (0.5, 0.0, 0.0), hold_heading=False),
+    Scenario("keyboard-0.8", "flat ground, 0.8 m/s forward with a plain yaw-rate command of 0 (no heading "
+             "feedback: what the keyboard sends)", (0.8, 0.0, 0.0), hold_heading=False),
     Scenario("figure-eight", "flat ground, a figure eight at 0.4 m/s (two 1.6 m circles, 0.5 rad/s)",
              seconds=25.2, schedule=figure_eight()),
     Scenario("low-friction", "0.5 m/s on ground with friction coefficient 0.4", (0.5, 0.0, 0.0),
@@ -95,10 +105,14 @@ _ALL = (
     # 8 N·s changes the robot's velocity by ~0.3 m/s; at 15 N·s every built-in gait fell in every episode.
     Scenario("push-8ns", "0.5 m/s with an 8 N·s horizontal push every 4 s (random direction)", (0.5, 0.0, 0.0),
              env_settings={"push_impulse_ns": 8.0, "push_interval_s": 4.0}),
+    Scenario("push-12ns", "0.5 m/s with a 12 N·s horizontal push every 4 s (random direction)", (0.5, 0.0, 0.0),
+             env_settings={"push_impulse_ns": 12.0, "push_interval_s": 4.0}),
     Scenario("randomized", "0.5 m/s with domain randomization (friction, payload, centre of mass, motors, gains, "
              "latency, observation noise)", (0.5, 0.0, 0.0), env_settings={"domain_randomization": True}),
     Scenario("rough-1", "0.5 m/s over rough ground, 2 cm peak-to-peak (terrain rough:1)", (0.5, 0.0, 0.0),
              env_settings={"terrain": "rough:1"}),
+    Scenario("rough-2", "0.5 m/s over rough ground, 3 cm peak-to-peak (terrain rough:2)", (0.5, 0.0, 0.0),
+             env_settings={"terrain": "rough:2"}),
     Scenario("slope-5deg", "0.5 m/s over 5 degree ramps up and down (terrain slope:1)", (0.5, 0.0, 0.0),
              env_settings={"terrain": "slope:1"}),
     Scenario("stairs-4cm", "0.5 m/s up and down 4 cm steps (terrain stairs:1)", (0.5, 0.0, 0.0),
@@ -107,7 +121,7 @@ _ALL = (
 
 #: The scenarios on flat ground without disturbances, where tracking is compared.
 STEERING = ("flat-0.3", "flat-0.5", "flat-0.8", "stand", "backward-0.3", "lateral-left-0.3", "lateral-right-0.3",
-            "turn-in-place", "turn-left", "turn-right", "figure-eight")
+            "turn-in-place", "turn-left", "turn-right", "keyboard-0.5", "keyboard-0.8", "figure-eight")
 SCENARIOS: Mapping[str, Scenario] = MappingProxyType({s.name: s for s in _ALL})
 #: What ``quadgait bench`` runs without ``--scenario``.
 DEFAULT_SUITE: tuple[str, ...] = tuple(s.name for s in _ALL)
