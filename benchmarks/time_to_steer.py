@@ -28,7 +28,7 @@ from pathlib import Path
 import yaml
 
 XY_MPS, YAW_RADPS, EPISODE_S = 0.08, 0.06, 20.0
-ENV_ID = "quadgait/LaikagoSteer-v1"
+ENV_ID = "quadgait/LaikagoSteerPrior-v0"
 
 
 def criterion_text() -> str:

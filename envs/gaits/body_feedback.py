@@ -45,7 +45,7 @@ class BodyFeedbackGains:
             Without it the velocity feedback alone turns the velocity vector, which lags the heading by about
             ``ω v / velocity_kd`` (0.1 m/s at 0.7 m/s and 0.7 rad/s); with it, the velocity integral is also kept
             in the heading frame, where a steady turn's error stays put. Off in the ``mpc-*`` presets, whose published
-            numbers were measured without it; on in ``LaikagoSteer-v1``'s prior.
+            numbers were measured without it; on in ``LaikagoSteerPrior-v0``'s prior.
     """
 
     max_acceleration_mps2: float = 1.5
