@@ -33,11 +33,13 @@ ENV_ID = "quadgait/LaikagoSteerPrior-v0"
 
 def criterion_text() -> str:
     return (f"xy velocity error <= {XY_MPS} m/s and yaw-rate error <= {YAW_RADPS} rad/s (means over the evaluation "
-            f"episodes, whole {EPISODE_S:g} s episodes), no fall")
+            f"episodes, whole {EPISODE_S:g} s episodes), no fall, and no episode that stood still when its command asked "
+            f"for motion (|command| >= 0.1 with an error of half the command or more)")
 
 
 def first_hit(rows: list[dict]) -> dict | None:
-    return next((r for r in rows if r["fell"] == 0 and r["tracking_error_xy_mps"] <= XY_MPS
+    return next((r for r in rows if r["fell"] == 0 and r.get("stood_still", 0) == 0
+                 and r["tracking_error_xy_mps"] <= XY_MPS
                  and r["tracking_error_yaw_radps"] <= YAW_RADPS), None)
 
 

@@ -22,7 +22,20 @@ from stable_baselines3.common.callbacks import BaseCallback
 from train.atomic import write_text
 
 EVAL_COLUMNS = ("step", "wall_clock_s", "mean_speed_mps", "fell", "distance_m", "tracking_error_xy_mps",
-                "tracking_error_yaw_radps")
+                "tracking_error_yaw_radps", "stood_still")
+#: An evaluation episode "stood still" when its command asks for at least this much motion (m/s, or rad/s for the
+#: yaw rate) and the tracking error of that part is at least half the command (a robot frozen in place scores an
+#: error equal to the command): a low mean error from near-zero commands cannot hide a policy that will not move.
+MOVING_COMMAND = 0.1
+
+
+def stood_still(summary: dict) -> bool:
+    """Whether an episode's summary shows the robot not following a command that asks it to move."""
+    command, metrics = summary.get("command") or {}, summary["metrics"]
+    speed = float(np.hypot(command.get("vx_mps", 0.0), command.get("vy_mps", 0.0)))
+    yaw = abs(float(command.get("yaw_rate_radps", 0.0)))
+    return bool((speed >= MOVING_COMMAND and metrics["tracking_error_xy_mps"] >= 0.5 * speed)
+                or (yaw >= MOVING_COMMAND and metrics["tracking_error_yaw_radps"] >= 0.5 * yaw))
 
 
 def process_age_s() -> float:
@@ -130,7 +143,8 @@ class Evaluator:
     start-up included, plus earlier sessions of a resumed run), ``mean_speed_mps`` (mean body-frame forward speed, m/s, averaged over episodes),
     ``fell`` (episodes that ended in a fall), ``distance_m`` (mean base displacement in the ground plane, m),
     ``tracking_error_xy_mps`` and ``tracking_error_yaw_radps`` (mean over episodes of the metrics of the same name,
-    scored against the env's command). Episode ``i`` of every evaluation resets with seed ``seed + i`` and
+    scored against the env's command), ``stood_still`` (episodes whose command asked for motion the robot did not
+    make, :func:`stood_still`). Episode ``i`` of every evaluation resets with seed ``seed + i`` and
     ``options`` (e.g. a fixed command schedule), so successive rows compare like with like.
     """
 
@@ -153,7 +167,7 @@ class Evaluator:
         (:mod:`train.eval_worker` runs this in a separate process.)"""
         from envs.rollout import run_controller
 
-        speeds, distances, falls, xy, yaw = [], [], 0, [], []
+        speeds, distances, falls, xy, yaw, still = [], [], 0, [], [], 0
         for episode in range(self.episodes):
             # The env's task chooses the command (seeded, or from the evaluation options).
             summary = run_controller(controller, env=self.env, seconds=self.seconds, seed=self.seed + episode,
@@ -163,8 +177,9 @@ class Evaluator:
             falls += int(summary["fell"])
             xy.append(summary["metrics"]["tracking_error_xy_mps"])
             yaw.append(summary["metrics"]["tracking_error_yaw_radps"])
+            still += int(stood_still(summary))
         return {"mean_speed_mps": float(np.mean(speeds)), "fell": falls, "distance_m": float(np.mean(distances)),
-                "tracking_error_xy_mps": float(np.mean(xy)), "tracking_error_yaw_radps": float(np.mean(yaw))}
+                "tracking_error_xy_mps": float(np.mean(xy)), "tracking_error_yaw_radps": float(np.mean(yaw)), "stood_still": still}
 
     def record(self, step: int, measured: dict, wall_clock_s: float) -> None:
         """Append the row of the evaluation at ``step`` (``wall_clock_s``: training time when it was asked for)."""
@@ -208,7 +223,8 @@ def read_eval_csv(path: Path, up_to_step: int | None = None) -> list[dict]:
                        "distance_m": float(raw["distance_m"]),
                        # eval.csv files written before these columns existed have none
                        "tracking_error_xy_mps": float(raw.get("tracking_error_xy_mps") or "nan"),
-                       "tracking_error_yaw_radps": float(raw.get("tracking_error_yaw_radps") or "nan")}
+                       "tracking_error_yaw_radps": float(raw.get("tracking_error_yaw_radps") or "nan"),
+                       "stood_still": int(raw.get("stood_still") or 0)}
             except (KeyError, TypeError, ValueError):
                 continue
             if up_to_step is None or row["step"] <= up_to_step:
