@@ -63,6 +63,41 @@ def evaluation_commands(config: dict) -> list[list[float]]:
         env.close()
 
 
+class ZeroAction:
+    """The prior alone: a zero action, so the model-based controller follows the task's command unchanged."""
+
+    name = "prior alone (zero action)"
+
+    def __init__(self, size: int) -> None:
+        import numpy as np
+
+        self.action = np.zeros(size, dtype=np.float32)
+
+    def reset(self) -> None:
+        pass
+
+    def act(self, observation, state, time_s, command):
+        return self.action
+
+
+def prior_alone(config: dict) -> dict:
+    """The evaluation a run makes, with the untrained prior (zero action) in place of the policy."""
+    import gymnasium as gym
+
+    import envs  # noqa: F401
+    from train.callbacks import Evaluator
+
+    hp = config["hyperparams"]
+    env = gym.make(config["env_id"], **{**hp["env_kwargs"], **hp["eval_env_kwargs"]})
+    try:
+        evaluator = Evaluator(env, csv_path=None, seconds=hp["eval_seconds"], episodes=hp["eval_episodes"],
+                              seed=config["seed"] + hp.get("eval_seed_offset", 0), clock=None,
+                              options=hp["eval_options"] or None)
+        return evaluator.measure(ZeroAction(env.action_space.shape[0]))
+    finally:
+        env.close()
+
+
 def train_seeds(seeds: list[int], timesteps: int, root: Path) -> list[Path]:
     runs = []
     for seed in seeds:
@@ -88,6 +123,8 @@ def main(argv=None) -> int:
     parser.add_argument("--train", action="store_true", help=f"train {ENV_ID} first, one run per --seeds")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--timesteps", type=int, default=60_000)
+    parser.add_argument("--prior", action="store_true",
+                        help="also score the untrained prior (zero action) on each run's evaluation commands")
     parser.add_argument("--root", type=Path, default=Path("runs/time-to-steer"))
     args = parser.parse_args(argv)
     runs = list(args.runs)
@@ -123,6 +160,13 @@ def main(argv=None) -> int:
     print("| run | seed | minutes to criterion | steps then | xy / yaw / falls then (or best) | last eval |")
     print("|---|---:|---:|---:|---|---|")
     print("\n".join(rows))
+    if args.prior:
+        for run in runs:
+            config = yaml.safe_load((run / "config.yaml").read_text())
+            got = prior_alone(config)
+            print(f"| prior alone (zero action), evaluation seeds of seed {config['seed']} | {config['seed']} | "
+                  f"{'meets it' if first_hit([got]) else 'does not meet it'} | 0 | "
+                  f"{got['tracking_error_xy_mps']:.3f} / {got['tracking_error_yaw_radps']:.3f} / {got['fell']} | - |")
     met = f"{len(minutes)}/{len(runs)} runs met it"
     if len(minutes) == len(runs):
         print(f"\nmedian {statistics.median(minutes):.1f} min (range {min(minutes):.1f}-{max(minutes):.1f}), "

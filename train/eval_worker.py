@@ -168,9 +168,13 @@ def _serve(conn, spec: tuple, blueprint: tuple) -> None:
             try:
                 policy.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()})
                 controller = PolicyUnderTraining(policy, None if norm is None else _Normalizer(*norm))
-                conn.send(("ok", evaluator.measure(controller)))
+                reply = ("ok", evaluator.measure(controller))
             except Exception:  # noqa: BLE001 - reported to the main process, which raises
-                conn.send(("error", traceback.format_exc()))
+                reply = ("error", traceback.format_exc())
+            try:
+                conn.send(reply)
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the training process is gone (killed): nobody is waiting for this evaluation
     finally:
         env.close()
 
