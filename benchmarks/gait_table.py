@@ -1,4 +1,4 @@
-"""README's gait table: the six presets on both gait controllers, measured from the simulated foot contacts.
+"""docs/gaits.md's gait table: the six presets on both gait controllers, measured from the simulated foot contacts.
 
 Usage: ``.venv/bin/python benchmarks/gait_table.py [--seconds 20] [--workers 2]``. Prints one Markdown table.
 

@@ -1,4 +1,4 @@
-"""Check a benchmark run against the steering targets (README "A steerable Laikago"), from its results.json.
+"""Check a benchmark run against the steering targets (docs/steering.md), from its results.json.
 
 Usage::
 

@@ -40,7 +40,7 @@ ENVS: Mapping[str, Mapping[str, Any]] = MappingProxyType({
                                  "vy_range_mps": (-0.4, 0.4), "yaw_rate_range_radps": (-0.8, 0.8),
                                  "standing_probability": 0.1, "heading_probability": 0.5},
     # The steerable dog over the model-based trot: the same commands; the policy corrects the command the
-    # stance-force controller follows (README "A steerable Laikago").
+    # stance-force controller follows (docs/steering.md).
     "quadgait/LaikagoSteerPrior-v0": {"task": "velocity", "action": "model_based", "vx_range_mps": (-0.5, 1.0),
                                  "vy_range_mps": (-0.4, 0.4), "yaw_rate_range_radps": (-0.8, 0.8),
                                  "standing_probability": 0.1, "heading_probability": 0.5},

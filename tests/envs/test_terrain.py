@@ -80,7 +80,7 @@ def test_the_env_stands_on_the_generated_heightfield():
 
 
 # rough:0 is 1 cm peak-to-peak, slope:1 is 5 degree ramps. On rough:1 (2 cm) the open-loop trot falls (seeds 0-2:
-# at 11.1, 19.5 and 10.6 s); README says so.
+# at 11.1, 19.5 and 10.6 s); docs/environments.md says so.
 @pytest.mark.parametrize("terrain", ["rough:0", "slope:1"])
 def test_scripted_trot_survives_20_s_on_easy_terrain(terrain):
     rollout = run_controller("trot", seconds=20.0, seed=0, command=(0.5, 0.0, 0.0),

@@ -6,7 +6,8 @@ Usage::
     .venv/bin/python -m tests.regression.record --check    # compare against the stored recordings
 
 ``tests/regression/test_regression.py`` runs the comparison in the test suite. A recording is replaced only when an
-env's behaviour changes on purpose; that change gets a new env version and a line in README's version history.
+env's behaviour changes on purpose; that change gets a new env version and a line in docs/environments.md's version
+history.
 
 Each case is (env id, settings, seed): actions come from a generator seeded independently of the env, a smooth
 random walk around zero (so the robot stays up long enough to matter) with occasional large kicks; after a

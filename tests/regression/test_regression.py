@@ -1,7 +1,7 @@
 """Every env id reproduces its recorded 300 steps (see tests/regression/record.py).
 
 A difference means the env's behaviour changed. If that was on purpose, bump the id's version, record it anew
-(``python -m tests.regression.record ID``) and say what changed in README's version history.
+(``python -m tests.regression.record ID``) and say what changed in docs/environments.md's version history.
 
 The check runs in a subprocess pinned to the recordings' CPU profile (x86-64-v3: NumPy without its AVX-512 kernels,
 OpenBLAS's Haswell kernels), which every x86-64 CPU with AVX2 and FMA can run, so it passes on any such machine and

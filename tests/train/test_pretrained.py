@@ -1,4 +1,5 @@
-"""The shipped pretrained policies do what README says: one walks in joint space, one beats the scripted trot."""
+"""The shipped pretrained policies do what docs/training.md says: one walks in joint space, one beats the scripted
+trot."""
 
 from __future__ import annotations
 
