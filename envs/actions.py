@@ -30,7 +30,8 @@ from envs.gaits import get_gait
 from envs.gaits.controller import CommandRateLimiter, GaitController
 from envs.robots import JOINT_LABELS, LEG_NAMES
 from envs.robots.description import RobotDescription
-from envs.sim import MOTOR_CONTROL_MODES, Simulation
+from envs.engine import Engine
+from envs.sim import MOTOR_CONTROL_MODES
 from envs.state import RobotState
 from envs.tasks.common import Feature
 
@@ -55,7 +56,7 @@ class ActionMap:
     def features(self) -> np.ndarray | None:
         return None
 
-    def apply(self, sim: Simulation, action: np.ndarray, state: RobotState, command: np.ndarray) -> None:
+    def apply(self, sim: Engine, action: np.ndarray, state: RobotState, command: np.ndarray) -> None:
         """Advance ``sim`` by one control step under ``action``; ``state`` is the state before the step and
         ``command`` the task's command (vx m/s, vy m/s, yaw rate rad/s)."""
         raise NotImplementedError

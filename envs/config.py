@@ -45,6 +45,9 @@ class EnvSettings:
         height_scan: append 45 terrain-height samples around the body to the observation.
         self_collision: collide the robot's links with each other.
         render_width, render_height: ``rgb_array`` frame size, pixels.
+        engine: the physics engine that steps the robot, ``"pybullet"`` (default) or ``"mujoco"`` (the twin of
+            :mod:`envs.mujoco_sim`; needs ``pip install quadgait[mujoco]``). MuJoCo runs flat ground only, without
+            height scan, terrain curriculum, domain randomization or self collision; those are refused.
     """
 
     robot: str = DEFAULT_ROBOT
@@ -65,6 +68,7 @@ class EnvSettings:
     self_collision: bool = False
     render_width: int = 480
     render_height: int = 360
+    engine: str = "pybullet"
 
     def __post_init__(self) -> None:
         get_robot(self.robot)
@@ -89,6 +93,18 @@ class EnvSettings:
             check_bool(self, flag)
         check_int(self, "render_width", 16, 4096)
         check_int(self, "render_height", 16, 4096)
+        from envs.engine import check_engine
+
+        check_engine(self.engine)
+        if self.engine == "mujoco":
+            unsupported = [name for name, on in (("terrain=" + repr(self.terrain), self.terrain != "flat"),
+                                                 ("height_scan", self.height_scan),
+                                                 ("terrain_curriculum", self.terrain_curriculum),
+                                                 ("domain_randomization", self.domain_randomization),
+                                                 ("self_collision", self.self_collision)) if on]
+            if unsupported:
+                raise ValueError(f"engine='mujoco' does not support {', '.join(unsupported)}; it supports flat "
+                                 "terrain, pushes, added_base_mass_kg and ground_friction (use engine='pybullet')")
 
     @property
     def substeps(self) -> int:
@@ -105,7 +121,7 @@ class EnvSettings:
 #: conditions a scenario or command line asks for, so these are not carried over from its training settings.
 CONDITION_SETTINGS: tuple[str, ...] = ("ground_friction", "added_base_mass_kg", "push_impulse_ns", "push_interval_s",
                                        "terrain", "terrain_seed", "terrain_curriculum", "domain_randomization",
-                                       "init_joint_noise_rad", "init_base_velocity_noise_mps")
+                                       "init_joint_noise_rad", "init_base_velocity_noise_mps", "engine")
 
 
 # ---------------------------------------------------------------------------- building settings from kwargs

@@ -24,6 +24,7 @@ from envs._pybullet import pybullet
 from envs.config import EnvSettings, split_settings
 from envs.numerics import norm
 from envs.robots import get_robot
+from envs.engine import Engine, make_engine
 from envs.sim import PhysicsSettings, Simulation
 from envs.state import RobotState
 from envs.tasks.common import layout_and_bounds, proprio_features, proprio_values
@@ -35,7 +36,8 @@ RENDER_MODES = ("rgb_array", "human") if display_available() else ("rgb_array",)
 
 
 class QuadrupedEnv(gym.Env):
-    """A quadruped in PyBullet, composed of a task, an action map and a world (see the module docstring).
+    """A quadruped in PyBullet (or its MuJoCo twin, ``engine="mujoco"``), composed of a task, an action map and a
+    world (see the module docstring).
 
     Observation (float32, clipped to finite bounds, never NaN), described by :attr:`observation_layout`: projected
     gravity (3), base angular velocity in the body frame (3, rad/s), base linear velocity in the body frame
@@ -95,6 +97,7 @@ class QuadrupedEnv(gym.Env):
         self._last_push: np.ndarray | None = None
         self._privileged: dict[str, Any] = {}
         self._viewer: Viewer | None = None
+        self._mirror: Simulation | None = None
         self._wall_clock = 0.0
         self._closed = False
 
@@ -173,6 +176,8 @@ class QuadrupedEnv(gym.Env):
             return
         self._closed = True
         self.sim.close()
+        if self._mirror is not None:
+            self._mirror.close()
         if self._viewer is not None:
             self._viewer.close()
 
@@ -237,9 +242,10 @@ class QuadrupedEnv(gym.Env):
                                added_base_mass_kg=s.added_base_mass_kg, terrain=terrain, terrain_seed=s.terrain_seed,
                                payload_body=s.domain_randomization, gui=False, visual_shapes=visual)
 
-    def _build_simulation(self, terrain: str) -> Simulation:
+    def _build_simulation(self, terrain: str) -> Engine:
         # Visual meshes cost ~170 MB per client; only the offscreen camera needs them (the GUI has its own client).
-        return Simulation(self.robot, self._physics_settings(terrain, visual=self.render_mode == "rgb_array"))
+        return make_engine(self.settings.engine, self.robot,
+                           self._physics_settings(terrain, visual=self.render_mode == "rgb_array"))
 
     def _check_open(self) -> None:
         if self._closed:
@@ -286,7 +292,16 @@ class QuadrupedEnv(gym.Env):
         return [float(pos[0]), float(pos[1]), 0.3]
 
     def _render_rgb(self) -> np.ndarray:
-        p = self.sim.client
+        if isinstance(self.sim, Simulation):
+            p = self.sim.client
+        else:
+            # Another engine is drawn by a PyBullet client that only mirrors its state (the GUI viewer does the
+            # same), so frames look alike in both engines and need no OpenGL context.
+            if self._mirror is None:
+                self._mirror = Simulation(self.robot, self._physics_settings("flat", visual=True))
+            if self._state is not None:
+                self._mirror.show_state(self._state)
+            p = self._mirror.client
         w, h = self.settings.render_width, self.settings.render_height
         view = p.computeViewMatrixFromYawPitchRoll(self._camera_target(), 1.6, 30.0, -20.0, 0.0, 2)
         proj = p.computeProjectionMatrixFOV(60.0, w / h, 0.05, 20.0)

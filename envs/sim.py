@@ -235,6 +235,15 @@ class Simulation:
         self._pending_force = None
         return self.state()
 
+    def show_state(self, state: RobotState) -> None:
+        """Put the robot in ``state``'s base pose and joint angles, without stepping (to draw another engine's
+        state)."""
+        p = self._p
+        p.resetBasePositionAndOrientation(self.robot_id, state.base_position_world.tolist(),
+                                          state.base_quaternion_world.tolist())
+        for j, angle in zip(self.joint_ids, self.robot.controller_to_urdf(state.joint_angles)):
+            p.resetJointState(self.robot_id, j, float(angle))
+
     def set_payload(self, mass_kg: float, offset_body_m: np.ndarray) -> None:
         """Set the payload's mass (kg) and its position on the base (body frame, m); needs ``payload_body``."""
         if self.payload_id is None:

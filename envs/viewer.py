@@ -13,6 +13,7 @@ import sys
 import numpy as np
 
 from envs.robots.description import RobotDescription
+from envs.engine import Engine
 from envs.sim import PhysicsSettings, Simulation
 from envs.state import RobotState
 
@@ -53,7 +54,7 @@ class Viewer:
         self._p.configureDebugVisualizer(pybullet.COV_ENABLE_GUI, 0)
         self._text_ids: list[int] = []
 
-    def show(self, sim: Simulation, state: RobotState) -> None:
+    def show(self, sim: Engine, state: RobotState) -> None:
         """Copy ``state``'s base pose and joint angles into the window and follow the robot with the camera.
 
         Raises:
@@ -62,10 +63,7 @@ class Viewer:
         if not self.is_open():
             raise WindowClosed("the PyBullet window was closed")
         p = self._p
-        p.resetBasePositionAndOrientation(self.sim.robot_id, state.base_position_world.tolist(),
-                                          state.base_quaternion_world.tolist())
-        for j, angle in zip(self.sim.joint_ids, self.robot.controller_to_urdf(state.joint_angles)):
-            p.resetJointState(self.sim.robot_id, j, float(angle))
+        self.sim.show_state(state)
         pos = state.base_position_world
         p.resetDebugVisualizerCamera(1.6, 30.0, -20.0, [float(pos[0]), float(pos[1]), 0.3])
 

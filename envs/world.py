@@ -15,7 +15,7 @@ import numpy as np
 
 from envs import randomization
 from envs.config import EnvSettings
-from envs.sim import Simulation
+from envs.engine import Engine
 from envs.state import RobotState
 from envs.tasks.common import Feature
 from envs.terrain import TerrainSpec, height_at
@@ -49,7 +49,7 @@ class World:
             level = self.curriculum.update(travelled_m, commanded_m)
             self.terrain = f"{self._kind}:{level}"
 
-    def reset(self, sim: Simulation, rng: np.random.Generator) -> None:
+    def reset(self, sim: Engine, rng: np.random.Generator) -> None:
         """Draw this episode's randomization (before the robot is placed)."""
         if self.settings.domain_randomization:
             s = randomization.sample(rng)
@@ -59,13 +59,13 @@ class World:
         self._pending.clear()
         self._next_push_s = self.settings.push_interval_s if self.settings.push_impulse_ns > 0 else np.inf
 
-    def after_placement(self, sim: Simulation) -> None:
+    def after_placement(self, sim: Engine) -> None:
         """Called once the robot is placed (the payload follows the base)."""
         if self.sample is not None:
             sim.set_payload(self.sample.payload_kg, np.array([*self.sample.com_shift_m, 0.0]))
 
     # ---------------------------------------------------------------- steps
-    def push(self, sim: Simulation, rng: np.random.Generator) -> np.ndarray | None:
+    def push(self, sim: Engine, rng: np.random.Generator) -> np.ndarray | None:
         """Push the base if a push is due (direction from ``rng``); returns the impulse (N·s, world) or None."""
         if sim.time_s + 1e-9 < self._next_push_s:
             return None
@@ -98,7 +98,7 @@ class World:
     def observation_features(self) -> tuple[Feature, ...]:
         return (("height_scan", SCAN_POINTS, 1.0),) if self.settings.height_scan else ()
 
-    def features(self, sim: Simulation, state: RobotState) -> np.ndarray | None:
+    def features(self, sim: Engine, state: RobotState) -> np.ndarray | None:
         """Terrain height samples around ``state``'s base (see SCAN_*), or None without ``height_scan``."""
         if not self.settings.height_scan:
             return None
@@ -111,7 +111,7 @@ class World:
         nominal = sim.robot.spawn_height_m
         return np.clip((state.base_height_m - nominal - ground) / SCAN_RANGE_M, -1.0, 1.0).reshape(-1)
 
-    def privileged(self, sim: Simulation) -> dict[str, Any]:
+    def privileged(self, sim: Engine) -> dict[str, Any]:
         """This episode's hidden world parameters (the friction actually in effect, payload, terrain, draw)."""
         friction = self.settings.ground_friction if self.sample is None else self.sample.friction
         info = {"ground_friction": friction, "terrain": sim.terrain.name, "payload_kg": sim.payload_mass_kg}
