@@ -29,6 +29,7 @@ def _add_rollout_args(p: argparse.ArgumentParser, default_seconds: float) -> Non
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from envs.engine import ENGINES
     from envs.gaits import GAIT_PRESETS
 
     def gait_names() -> list[str]:
@@ -49,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     walk.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     walk.add_argument("--video", metavar="FILE.mp4", help="write a follow-camera video (.mp4 or .gif)")
     walk.add_argument("--gui", action="store_true", help="open the PyBullet GUI (needs a display)")
+    walk.add_argument("--engine", default="pybullet", choices=ENGINES,
+                      help="physics engine (default pybullet; mujoco: the twin, docs/sim-to-sim.md)")
     walk.add_argument("--terrain", type=terrain, default="flat", metavar="TYPE:LEVEL",
                       help="flat, rough:L, slope:L or stairs:L with L in 0..9 (default flat)")
     walk.set_defaults(func=cmd_walk)
@@ -72,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--outside-range", choices=("skip", "run"), default="skip",
                        help="a policy's cells whose command lies outside its training range: skip them (default; "
                             "reported as outside the range) or run them flagged")
+    bench.add_argument("--engine", action="append", choices=ENGINES, metavar="ENGINE",
+                       help="physics engine, repeatable (pybullet, mujoco; default pybullet): with two, every "
+                       "scenario runs in both and the report adds the sim-to-sim table (docs/sim-to-sim.md)")
     bench.add_argument("--trust-pickle", action="store_true", help=TRUST_PICKLE_HELP)
     bench.set_defaults(func=cmd_bench)
 
@@ -125,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="with --course: episode length, s (default: the course's)")
     play.add_argument("--seed", type=seed, default=0, help="reset seed")
     play.add_argument("--json", action="store_true", help="with --course: print one JSON object")
+    play.add_argument("--engine", default="pybullet", choices=ENGINES,
+                      help="physics engine (default pybullet; mujoco: the twin, drawn in the PyBullet window "
+                      "or video; docs/sim-to-sim.md)")
     play.add_argument("--trust-pickle", action="store_true", help=TRUST_PICKLE_HELP)
     play.set_defaults(func=cmd_play)
 

@@ -27,7 +27,8 @@ def _walk(args: argparse.Namespace, gait: str, command: tuple[float, float, floa
 
     name = gait if getattr(args, "controller", "open-loop") == "open-loop" else f"mpc-{gait}"
     episode = run_controller(name, seconds=args.seconds, seed=args.seed, command=command,
-                             settings={"robot": args.robot, "terrain": getattr(args, "terrain", "flat")},
+                             settings={"robot": args.robot, "terrain": getattr(args, "terrain", "flat"),
+                                       "engine": getattr(args, "engine", "pybullet")},
                              render_mode=render_mode, on_step=grabber)
     return episode.rollout, {"gait": gait, **episode.summary}
 
@@ -46,6 +47,7 @@ def cmd_walk(args: argparse.Namespace) -> int:
     else:
         rollout, summary = _walk(args, args.gait, command, "human" if args.gui else None)
     summary["terrain"] = args.terrain
+    summary["engine"] = args.engine
     if args.json:
         print(dumps(summary, indent=None))
     else:
@@ -96,6 +98,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
         scenarios = [dataclasses.replace(s, name=f"{s.name}@{args.terrain}",
                                          env_settings={**s.env_settings, "terrain": args.terrain})
                      for s in scenarios]
+    from train.bench import sim_to_sim
+
+    engines = list(dict.fromkeys(args.engine or [sim_to_sim.REFERENCE]))
+    scenarios, engine_skipped = sim_to_sim.engine_scenarios(scenarios, engines)
+    for line in engine_skipped:
+        print(f"quadgait bench: skipped {line}", file=sys.stderr)
+    if not scenarios:
+        raise CLIError("no scenario can run in the engine(s) asked for: " + "; ".join(engine_skipped))
     robot = get_robot(args.robot or DEFAULT_ROBOT).name
     if not 1 <= args.episodes <= 1000:
         raise CLIError(f"--episodes must be in [1, 1000], got {args.episodes}")
@@ -138,6 +148,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     results = report.build_results(records, controllers, scenarios, episodes=args.episodes, robot=robot,
                                    command_line=command_line, executor=executor, wall_clock_s=wall,
                                    planned=len(cells), interrupted=interrupted)
+    if engines != [sim_to_sim.REFERENCE]:
+        results["sim_to_sim"] = {"engines": engines, "distance_band": sim_to_sim.DISTANCE_BAND,
+                                 "rows": sim_to_sim.compare(results["summary"]), "skipped": engine_skipped}
     written = report.write_report(out, results, records)
     if interrupted:
         print(f"quadgait bench: interrupted; {len(records)} of {len(cells)} episodes finished; wrote a partial "
@@ -146,6 +159,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     failed = len(results["failures"])
     if args.json:
         print(dumps({"suite_version": results["suite_version"], "summary": results["summary"],
+                     **({"sim_to_sim": results["sim_to_sim"]} if "sim_to_sim" in results else {}),
                      "failures": [{k: f[k] for k in ("controller", "scenario", "episode", "error")}
                                   for f in results["failures"]]}, indent=None))
     else:

@@ -1,4 +1,5 @@
 """``quadgait play``: drive a controller live from the keyboard in the PyBullet window, or follow a course headless.
+``--engine mujoco`` runs the MuJoCo twin; the window (or video) then draws the twin's state with PyBullet's renderer.
 
 Keys (PyBullet window focused; each press changes the command by one step, within the controller's training
 range): up/W faster forward, down/S slower or backward, left/A turn left, right/D turn right, Q/E step sideways left
@@ -90,7 +91,7 @@ def _play_course(args: argparse.Namespace, spec) -> int:
     seconds = args.seconds or scenario.seconds
     writer = VideoWriter(args.video) if args.video else None  # checks the path before any work
     with writer or contextlib.nullcontext():
-        episode = run_controller(spec, seconds=seconds, seed=args.seed,
+        episode = run_controller(spec, seconds=seconds, seed=args.seed, settings={"engine": args.engine},
                                  render_mode="rgb_array" if args.video else None, on_step=writer,
                                  **scenario.command_arguments())
         summary = {**episode.summary, "course": args.course}
@@ -112,7 +113,8 @@ def _play_live(args: argparse.Namespace, spec) -> int:
     from envs.registry import command_range
     from envs.viewer import WindowClosed
 
-    env = gym.make(spec.env_id, render_mode="human", max_episode_steps=10**9, **spec.env_kwargs)
+    env = gym.make(spec.env_id, render_mode="human", max_episode_steps=10**9,
+                   **{**spec.env_kwargs, "engine": args.engine})
     try:
         base = env.unwrapped
         if not hasattr(base.task, "set_command"):

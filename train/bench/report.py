@@ -127,6 +127,10 @@ def markdown_table(results: dict) -> str:
     if results.get("interrupted"):
         lines += ["", f"**Interrupted (Ctrl-C): partial report, {results['episodes_finished']} of "
                   f"{results['episodes_planned']} episodes ran.**"]
+    if results.get("sim_to_sim"):
+        from train.bench import sim_to_sim
+
+        lines += ["", sim_to_sim.markdown(results["sim_to_sim"]["rows"], results["sim_to_sim"]["skipped"]).rstrip()]
     if results["failures"]:
         lines += ["", "Failed cells:", ""]
         lines += [f"- {f['controller']} / {f['scenario']} / episode {f['episode']}: {f['error']}"

@@ -1,0 +1,117 @@
+"""The benchmark's sim-to-sim table: the same controllers, unchanged, in PyBullet and in its MuJoCo twin.
+
+``quadgait bench --engine pybullet --engine mujoco`` runs every scenario once per engine: PyBullet keeps the
+scenario's name, another engine runs it as ``NAME@ENGINE`` (its ``env_settings`` say ``engine=...``), so every cell
+of the ordinary report stays what it was. :func:`compare` then puts each cell's metrics side by side with the gap,
+and flags a controller that stays up in PyBullet but falls (or fails) in the other engine, or whose distance moves
+by more than :data:`DISTANCE_BAND`. Scenarios an engine cannot run (MuJoCo: flat ground only) are skipped with the
+reason, never run in a silently different world.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Sequence
+
+from train.bench.scenarios import Scenario
+
+#: Distance over a scenario within this fraction of PyBullet's counts as agreeing (issue 21's parity target).
+DISTANCE_BAND = 0.15
+#: Metrics compared in the table (results.json's ``sim_to_sim`` holds every aggregated metric).
+TABLE_METRICS = (("distance_m", "distance (m)", 2), ("mean_forward_speed_mps", "speed (m/s)", 3),
+                 ("duty_factor_mean", "duty factor", 2), ("cost_of_transport", "CoT", 2),
+                 ("tracking_error_xy_mps", "tracking error xy (m/s)", 3), ("heading_drift_deg", "heading drift (deg)", 1))
+REFERENCE = "pybullet"
+
+
+def engine_scenarios(scenarios: Sequence[Scenario], engines: Sequence[str]) -> tuple[list[Scenario], list[str]]:
+    """Each scenario once per engine (see the module docstring), and the ``"SCENARIO@ENGINE: reason"`` lines of
+    the combinations an engine cannot run."""
+    from envs.config import EnvSettings
+
+    out: list[Scenario] = []
+    skipped: list[str] = []
+    for scenario in scenarios:
+        for engine in engines:
+            if engine == REFERENCE and "engine" not in scenario.env_settings:
+                out.append(scenario)
+                continue
+            settings = {**scenario.env_settings, "engine": engine}
+            name = f"{scenario.name}@{engine}"
+            try:
+                EnvSettings(**settings)
+            except ValueError as exc:
+                skipped.append(f"{name}: {exc}")
+                continue
+            out.append(dataclasses.replace(scenario, name=name, env_settings=settings))
+    return out, skipped
+
+
+def _split(name: str) -> tuple[str, str]:
+    base, _, engine = name.partition("@")
+    return base, engine or REFERENCE
+
+
+def compare(summary: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per scenario × controller × engine other than PyBullet: falls, each aggregated metric in both engines and
+    the gap (other − PyBullet; ``rel_gap`` divides it by |PyBullet's|), and the ``flags``.
+
+    ``summary`` is :func:`train.bench.report.aggregate`'s (scenario name -> controller -> cell)."""
+    rows = []
+    for name, by_controller in summary.items():
+        base, engine = _split(name)
+        if engine == REFERENCE or base not in summary:
+            continue
+        for controller, twin in by_controller.items():
+            ref = summary[base].get(controller)
+            if ref is None:
+                continue
+            metrics = {}
+            for metric, stat in twin["metrics"].items():
+                a, b = ref["metrics"][metric]["mean"], stat["mean"]
+                gap = b - a if math.isfinite(a) and math.isfinite(b) else math.nan
+                rel = gap / abs(a) if math.isfinite(gap) and a != 0 else math.nan
+                metrics[metric] = {REFERENCE: a, engine: b, "gap": gap, "rel_gap": rel}
+            flags = []
+            if ref["succeeded"] and not ref["falls"] and twin["falls"]:
+                flags.append(f"falls in {engine} only")
+            if ref["succeeded"] and twin["failed"]:
+                flags.append(f"failed in {engine}")
+            distance_gap = metrics["distance_m"]["rel_gap"]
+            if math.isfinite(distance_gap) and abs(distance_gap) > DISTANCE_BAND:
+                flags.append(f"distance gap > {DISTANCE_BAND:.0%}")
+            rows.append({"scenario": base, "controller": controller, "engine": engine,
+                         "episodes": {REFERENCE: ref["succeeded"], engine: twin["succeeded"]},
+                         "falls": {REFERENCE: ref["falls"], engine: twin["falls"]},
+                         "metrics": metrics, "flags": flags})
+    return rows
+
+
+def _cell(values: dict[str, float], engine: str, digits: int) -> str:
+    a, b, rel = values[REFERENCE], values[engine], values["rel_gap"]
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return "–"
+    gap = f" ({rel:+.0%})" if math.isfinite(rel) else ""
+    return f"{a:.{digits}f} / {b:.{digits}f}{gap}"
+
+
+def markdown(rows: Sequence[dict[str, Any]], skipped: Sequence[str] = ()) -> str:
+    """The sim-to-sim table: each metric as ``PyBullet / other (gap)``, flags last."""
+    if not rows and not skipped:
+        return ""
+    engines = sorted({r["engine"] for r in rows}) or ["mujoco"]
+    lines = [f"Sim-to-sim: each cell is pybullet / {', '.join(engines)} (relative gap), mean over successful "
+             f"episodes; flagged: falls or fails only in the twin, or distance gap > {DISTANCE_BAND:.0%}.", "",
+             "| scenario | controller | engine | falls | " + " | ".join(label for _, label, _ in TABLE_METRICS)
+             + " | flags |",
+             "|---|---|---|---:|" + "---:|" * len(TABLE_METRICS) + "---|"]
+    for r in rows:
+        e = r["engine"]
+        cells = [_cell(r["metrics"][metric], e, digits) for metric, _, digits in TABLE_METRICS]
+        flags = "**" + "; ".join(r["flags"]) + "**" if r["flags"] else ""
+        lines.append(f"| {r['scenario']} | {r['controller']} | {e} | {r['falls'][REFERENCE]} / {r['falls'][e]} | "
+                     + " | ".join(cells) + f" | {flags} |")
+    if skipped:
+        lines += ["", "Not run (no counterpart in that engine):", ""] + [f"- {s}" for s in skipped]
+    return "\n".join(lines) + "\n"
