@@ -75,3 +75,19 @@ def test_bench_with_two_engines_writes_the_sim_to_sim_table(tmp_path, monkeypatc
     table = (out / "results.md").read_text()
     assert "Sim-to-sim" in table and "| flat-0.5 | trot | mujoco | 0 / 0 |" in table
     assert "rough-2@mujoco" in capsys.readouterr().err
+
+
+def test_play_and_walk_run_in_the_twin_headless(capsys, tmp_path):
+    pytest.importorskip("mujoco", reason="the MuJoCo twin needs the optional extra: pip install 'quadgait[mujoco]'")
+    from train.cli import main
+
+    video = tmp_path / "course.mp4"
+    assert main(["play", "trot", "--engine", "mujoco", "--course", "figure-eight", "--seconds", "3", "--json",
+                 "--video", str(video)]) == 0
+    course = json.loads(capsys.readouterr().out)
+    assert not course["fell"] and course["metrics"]["distance_m"] > 0.5 and video.stat().st_size > 10_000
+    assert main(["walk", "--gait", "trot", "--engine", "mujoco", "--seconds", "3", "--json"]) == 0
+    walk = json.loads(capsys.readouterr().out)
+    assert walk["engine"] == "mujoco" and not walk["fell"] and walk["distance_m"] > 0.5
+    assert main(["walk", "--engine", "mujoco", "--terrain", "rough:1", "--seconds", "1"]) == 2
+    assert "engine='mujoco' does not support terrain='rough:1'" in capsys.readouterr().err
