@@ -1,8 +1,10 @@
-"""Env speed on one core: LaikagoWalk-v0 steps/s beside bare PyBullet replaying the same torques, in the same run.
+"""Env speed on one core: LaikagoWalk-v0 steps/s beside bare PyBullet replaying the same torques, in the same run;
+and the same for the MuJoCo twin (``engine="mujoco"``) when the ``mujoco`` extra is installed.
 
 Usage (from the repository root)::
 
     python -m benchmarks.env_speed [--steps 1000] [--repeats 3] [--clock cpu|wall] [--robots laikago_fast,laikago]
+                                   [--engines pybullet,mujoco]
 
 Prints Markdown tables.
 
@@ -14,6 +16,11 @@ excluded). Three loops replay it, interleaved, each the best of ``repeats`` runs
   ``step_position`` (the PD law at every physics step), nothing else: no state read, observation or reward;
 * **bare PyBullet**: a bare loop applying the exact joint torques the env applied at every physics step
   (``setJointMotorControlArray`` + ``stepSimulation``), so it simulates the same motion.
+
+The MuJoCo rows run the same three loops on the twin (:mod:`envs.mujoco_sim`): the env with ``engine="mujoco"``,
+its ``step_position``, and bare ``mj_step`` applying the exact joint torques the twin's env applied (as generalised
+forces, actuators off). The last table is the sim-to-sim speed-up, MuJoCo env / PyBullet env steps/s (issue 21's
+target: 5x), each robot's rows measured interleaved in this one run.
 
 ``env / bare`` is the issue-14 figure (target 0.85). The breakdown table splits an env step into physics (the bare
 loop), the PD law's Python (motor only − bare) and the rest of the env (env − motor only: state read, observation,
@@ -57,30 +64,48 @@ def trot_actions(robot: str, steps: int) -> np.ndarray:
     return episode.rollout.actions
 
 
-def make_env(robot: str) -> gym.Env:
-    env = gym.make(ENV_ID, robot=robot, max_episode_steps=10**6)
+def make_env(robot: str, engine: str = "pybullet") -> gym.Env:
+    env = gym.make(ENV_ID, robot=robot, engine=engine, max_episode_steps=10**6)
     env.reset(seed=0)
     return env
 
 
-def record_replay(robot: str, actions: np.ndarray) -> tuple[list, list]:
+def record_replay(robot: str, actions: np.ndarray, engine: str = "pybullet") -> tuple[list, list]:
     """(joint targets of every control step, URDF-frame torques of every physics step) of one env run."""
-    env = make_env(robot)
+    env = make_env(robot, engine)
     sim = env.unwrapped.sim
     targets: list = []
     torques: list = []
     step_position = sim.step_position
-    set_motors = pybullet.setJointMotorControlArray
 
     def logging_step_position(joint_targets, substeps):
         targets.append(np.array(joint_targets, dtype=float))
         step_position(joint_targets, substeps)
 
+    sim.step_position = logging_step_position
+    if engine == "mujoco":
+        import mujoco
+
+        mj_step, vadr = mujoco.mj_step, sim._vadr
+
+        def logging_mj_step(m, d):
+            mj_step(m, d)
+            torques.append(d.qfrc_actuator[vadr] + d.qfrc_applied[vadr])  # what moved the joints this step
+
+        mujoco.mj_step = logging_mj_step
+        try:
+            for a in actions:
+                env.step(a)
+        finally:
+            mujoco.mj_step = mj_step
+            env.close()
+        return targets, torques
+    set_motors = pybullet.setJointMotorControlArray
+
     def logging_set_motors(*args, **kwargs):
         torques.append(list(kwargs["forces"]))
         return set_motors(*args, **kwargs)
 
-    sim.step_position = logging_step_position
     pybullet.setJointMotorControlArray = logging_set_motors
     try:
         for a in actions:
@@ -91,8 +116,8 @@ def record_replay(robot: str, actions: np.ndarray) -> tuple[list, list]:
     return targets, torques
 
 
-def env_seconds(robot: str, actions: np.ndarray, clock) -> float:
-    env = make_env(robot)
+def env_seconds(robot: str, actions: np.ndarray, clock, engine: str = "pybullet") -> float:
+    env = make_env(robot, engine)
     try:
         start = clock()
         for a in actions:
@@ -102,8 +127,8 @@ def env_seconds(robot: str, actions: np.ndarray, clock) -> float:
         env.close()
 
 
-def motor_seconds(robot: str, targets: list, substeps: int, clock) -> float:
-    env = make_env(robot)
+def motor_seconds(robot: str, targets: list, substeps: int, clock, engine: str = "pybullet") -> float:
+    env = make_env(robot, engine)
     try:
         sim = env.unwrapped.sim
         start = clock()
@@ -114,7 +139,9 @@ def motor_seconds(robot: str, targets: list, substeps: int, clock) -> float:
         env.close()
 
 
-def bare_seconds(robot: str, torques: list, clock) -> float:
+def bare_seconds(robot: str, torques: list, clock, engine: str = "pybullet") -> float:
+    if engine == "mujoco":
+        return bare_mujoco_seconds(robot, torques, clock)
     env = make_env(robot)
     try:
         sim = env.unwrapped.sim
@@ -127,6 +154,37 @@ def bare_seconds(robot: str, torques: list, clock) -> float:
         return clock() - start
     finally:
         env.close()
+
+
+def bare_mujoco_seconds(robot: str, torques: list, clock) -> float:
+    """Bare ``mj_step`` on the twin's model, applying the recorded torques as generalised forces (actuators off)."""
+    import mujoco
+
+    env = make_env(robot, "mujoco")
+    try:
+        sim = env.unwrapped.sim
+        m, d, vadr, step = sim.model, sim.data, sim._vadr, mujoco.mj_step
+        m.opt.disableactuator = 1
+        start = clock()
+        for tau in torques:
+            d.qfrc_applied[vadr] = tau
+            step(m, d)
+        return clock() - start
+    finally:
+        env.close()
+
+
+def available_engines(wanted: str) -> list[str]:
+    engines = []
+    for engine in wanted.split(","):
+        if engine == "mujoco":
+            try:
+                import mujoco  # noqa: F401
+            except ImportError:
+                print("note: mujoco is not installed (pip install 'quadgait[mujoco]'): no MuJoCo rows\n")
+                continue
+        engines.append(engine)
+    return engines
 
 
 def ant_rate(steps: int, repeats: int, clock) -> str:
@@ -162,7 +220,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--clock", choices=tuple(CLOCKS), default="cpu")
     parser.add_argument("--robots", default="laikago_fast,laikago", help="comma-separated robot variants")
+    parser.add_argument("--engines", default="pybullet,mujoco",
+                        help="comma-separated engines (mujoco is skipped when not installed)")
     args = parser.parse_args()
+    engines = available_engines(args.engines)
     pinned = pin_to_one_core()
     clock = CLOCKS[args.clock]
     probe = gym.make(ENV_ID).unwrapped
@@ -176,28 +237,39 @@ def main() -> None:
     rows = []
     for robot in args.robots.split(","):
         actions = trot_actions(robot, args.steps)
-        targets, torques = record_replay(robot, actions)
-        best = {"env": np.inf, "motor": np.inf, "bare": np.inf}
-        for _ in range(args.repeats):
-            best["bare"] = min(best["bare"], bare_seconds(robot, torques, clock))
-            best["motor"] = min(best["motor"], motor_seconds(robot, targets, substeps, clock))
-            best["env"] = min(best["env"], env_seconds(robot, actions, clock))
-        rows.append((robot, len(actions), best))
-    print("| robot variant | env steps/s | motor only steps/s | bare PyBullet steps/s (same torques) | env / bare | "
-          "env overhead |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for robot, n, best in rows:
+        replays = {engine: record_replay(robot, actions, engine) for engine in engines}
+        best = {engine: {"env": np.inf, "motor": np.inf, "bare": np.inf} for engine in engines}
+        for _ in range(args.repeats):  # interleaved: a busy spell hits every loop alike
+            for engine in engines:
+                targets, torques = replays[engine]
+                b = best[engine]
+                b["bare"] = min(b["bare"], bare_seconds(robot, torques, clock, engine))
+                b["motor"] = min(b["motor"], motor_seconds(robot, targets, substeps, clock, engine))
+                b["env"] = min(b["env"], env_seconds(robot, actions, clock, engine))
+        rows += [(robot, engine, len(actions), best[engine]) for engine in engines]
+    print("| robot variant | engine | env steps/s | motor only steps/s | bare engine steps/s (same torques) | "
+          "env / bare | env overhead |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for robot, engine, n, best in rows:
         env_sps, motor_sps, bare_sps = (n / best[k] for k in ("env", "motor", "bare"))
-        print(f"| {robot} | {env_sps:.0f} | {motor_sps:.0f} | {bare_sps:.0f} | {env_sps / bare_sps:.2f} | "
+        print(f"| {robot} | {engine} | {env_sps:.0f} | {motor_sps:.0f} | {bare_sps:.0f} | {env_sps / bare_sps:.2f} | "
               f"{100 * (1 - env_sps / bare_sps):.0f}% |")
     print("\nWhere an env step's time goes (µs per control step):\n")
-    print("| robot variant | physics (bare loop) | PD law in Python (motor − bare) | rest of the env (env − motor) | "
+    print("| robot variant | engine | physics (bare loop) | PD law (motor − bare) | rest of the env (env − motor) | "
           "env step |")
-    print("|---|---:|---:|---:|---:|")
-    for robot, n, best in rows:
+    print("|---|---|---:|---:|---:|---:|")
+    for robot, engine, n, best in rows:
         us = {k: 1e6 * v / n for k, v in best.items()}
-        print(f"| {robot} | {us['bare']:.0f} | {us['motor'] - us['bare']:.0f} | {us['env'] - us['motor']:.0f} | "
-              f"{us['env']:.0f} |")
+        print(f"| {robot} | {engine} | {us['bare']:.0f} | {us['motor'] - us['bare']:.0f} | "
+              f"{us['env'] - us['motor']:.0f} | {us['env']:.0f} |")
+    if {"pybullet", "mujoco"} <= set(engines):
+        print("\nSim-to-sim speed, same workload, one core: MuJoCo / PyBullet steps/s (target for the env: 5x)\n")
+        print("| robot variant | env | bare engine |")
+        print("|---|---:|---:|")
+        by = {(robot, engine): best for robot, engine, _, best in rows}
+        for robot in args.robots.split(","):
+            pb, mj = by[(robot, "pybullet")], by[(robot, "mujoco")]
+            print(f"| {robot} | {pb['env'] / mj['env']:.1f}x | {pb['bare'] / mj['bare']:.1f}x |")
     print(f"\nReference, pybullet-envs-gymnasium AntBulletEnv-v0: {ant_rate(args.steps, args.repeats, clock)}")
 
 

@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 
-from envs.numerics import matvec3
 from envs.robots.description import RobotDescription
 from envs.robots.urdf_files import resolve_robot_urdf
 from envs.state import RobotState
@@ -56,11 +55,13 @@ def euler_from_quaternion(q_xyzw: np.ndarray) -> np.ndarray:
 def build_model(robot: RobotDescription, physics_hz: float, ground_friction: float = 1.0,
                 added_base_mass_kg: float = 0.0) -> "mujoco.MjModel":
     """Compile ``robot``'s URDF into a MuJoCo model: floor, free base, torque actuators, robot-floor contacts."""
-    text = Path(resolve_robot_urdf(robot)).read_text(encoding="utf-8")
+    urdf = Path(resolve_robot_urdf(robot))
+    text = urdf.read_text(encoding="utf-8")
     text, found = re.subn(r"(<robot\b[^>]*>)", r"\1" + _COMPILER, text, count=1)
     if not found:
         raise ValueError(f"robot {robot.name!r}: its URDF has no <robot> element")
     spec = mujoco.MjSpec.from_string(text)
+    spec.meshdir = str(urdf.parent)  # collision meshes named relative to the URDF (the stock Laikago's)
     spec.option.timestep = 1.0 / physics_hz
     spec.option.gravity = [0.0, 0.0, -9.81]
     base = spec.worldbody.first_body()
@@ -119,7 +120,16 @@ class MujocoSimulation:
         self._foot_bodies = [int(m.body(n).id) for n in robot.foot_link_names]
         self._foot_index = {b: i for i, b in enumerate(self._foot_bodies)}
         self._body_contact_ids = {self._base_body} | {int(m.body(n).id) for n in robot.body_contact_links}
-        self._geom_body = m.geom_bodyid.copy()
+        geom_body = m.geom_bodyid.tolist()
+        self._foot_geoms = {g: self._foot_index[b] for g, b in enumerate(geom_body) if b in self._foot_index}
+        self._body_contact_geoms = {g for g, b in enumerate(geom_body) if b in self._body_contact_ids}
+        self._quat_xyzw = np.array([4, 5, 6, 3])
+        first = int(self._vadr[0])
+        contiguous = np.array_equal(self._vadr, np.arange(first, first + robot.num_joints))
+        self._joint_qvel = ((lambda qvel: qvel[first:first + 12]) if contiguous
+                            else (lambda qvel: qvel[self._vadr]))
+        self._slowest_limit = float(np.min(robot.velocity_limits))
+        self._actuators_on = True
         self.total_mass_kg = float(m.body_mass[1:].sum())
         self._base_ipos = m.body_ipos[self._base_body].copy()  # the base's centre of mass in its link frame
         self._base_com_offset = bool(np.any(self._base_ipos))
@@ -213,24 +223,25 @@ class MujocoSimulation:
         The PD law with its torque limit runs in MuJoCo's position actuators (the same law, evaluated in C on the
         state at the start of each physics step, as the Python law of :mod:`envs.sim` is). A physics step at which
         a joint is past its speed limit, and every torque-mode step, runs the law in Python instead, so the speed
-        limit (no torque pushing further in the direction of motion) holds exactly as in PyBullet's shell.
+        limit (no torque pushing further in the direction of motion) holds exactly as in PyBullet's shell. (The
+        gate is the norm of the joint speeds: at or below the slowest limit, no joint can be past its own.)
         """
-        m, d, step = self.model, self.data, mujoco.mj_step
+        m, d, step, norm = self.model, self.data, mujoco.mj_step, mujoco.mju_norm
         vadr, direction, qd_max, tau_max = self._vadr, self._directions, self._qd_max, self._tau_max
-        slowest_limit = float(qd_max.min())
+        joint_qvel = self._joint_qvel
+        slowest_limit = self._slowest_limit
         if pd:
             d.ctrl[:] = command * direction + self._offsets
         tau = None
         for _ in range(substeps):
             if self._pending_force is not None:
                 d.xfrc_applied[self._base_body, 0:3] = self._pending_force
-            qd_urdf = d.qvel[vadr]
-            if pd and float(np.abs(qd_urdf).max()) <= slowest_limit:
-                m.opt.disableactuator = 0
+            if pd and norm(joint_qvel(d.qvel)) <= slowest_limit:
+                self._set_actuators(True)
                 step(m, d)
                 tau = None
             else:
-                qd = qd_urdf * direction
+                qd = d.qvel[vadr] * direction
                 if pd:
                     q = (d.qpos[self._qadr] - self._offsets) * direction
                     tau = self._kp * command - self._kp * q - self._kd * qd
@@ -240,7 +251,7 @@ class MujocoSimulation:
                 # Beyond its speed limit a motor cannot push further in the direction it is already moving.
                 tau = np.where((tau * qd > 0) & (np.abs(qd) > qd_max), 0.0, tau)
                 d.qfrc_applied[vadr] = tau * direction
-                m.opt.disableactuator = 1  # group 0: the PD actuators
+                self._set_actuators(False)
                 step(m, d)
                 d.qfrc_applied[vadr] = 0.0
             if self._pending_force is not None:
@@ -250,54 +261,62 @@ class MujocoSimulation:
         if substeps > 0:
             self._last_torques = d.actuator_force * direction if tau is None else np.array(tau)
 
+    def _set_actuators(self, on: bool) -> None:
+        if on != self._actuators_on:  # (a model option write costs more than the comparison)
+            self.model.opt.disableactuator = 0 if on else 1  # bit 0: actuator group 0, the PD actuators
+            self._actuators_on = on
+
     # ------------------------------------------------------------------ state
     def state(self) -> RobotState:
         """Read the robot's state (fresh arrays). Contacts are those of the last physics step, as PyBullet's."""
         m, d = self.model, self.data
         mujoco.mj_kinematics(m, d)  # positions of this state (mj_step leaves those of the step's start)
+        qpos, qvel = d.qpos, d.qvel
         base = self._base_body
-        quat = np.array([d.qpos[4], d.qpos[5], d.qpos[6], d.qpos[3]])  # MuJoCo w, x, y, z -> x, y, z, w
-        rot = d.xmat[base].reshape(3, 3)
-        rot_t = rot.T.copy()  # world -> body
-        ang_w = matvec3(rot, d.qvel[3:6])
-        lin_w = d.qvel[0:3].copy()
+        quat = qpos[self._quat_xyzw]  # MuJoCo w, x, y, z -> x, y, z, w
+        rot = d.xmat[base]  # body -> world, row-major 3x3
+        ang_body = qvel[3:6].copy()  # a free joint's angular velocity is in the body frame
+        ang_w, lin_body, gravity = np.empty(3), np.empty(3), np.empty(3)
+        mujoco.mju_mulMatVec3(ang_w, rot, ang_body)
+        lin_w = qvel[0:3].copy()
         if self._base_com_offset:
-            lin_w += np.cross(ang_w, matvec3(rot, self._base_ipos))
+            com = np.empty(3)
+            mujoco.mju_mulMatVec3(com, rot, self._base_ipos)
+            lin_w += np.cross(ang_w, com)
+        mujoco.mju_mulMatTVec3(lin_body, rot, lin_w)
+        mujoco.mju_mulMatTVec3(gravity, rot, _DOWN)
         q, qd = self.joint_state()
         contacts = [False] * 4
         forces = [0.0] * 4
         body_contact = False
-        floor, geom_body, force6 = self._floor_geom, self._geom_body, self._force6
-        for i in range(d.ncon):
-            c = d.contact[i]
-            g1, g2 = int(c.geom1), int(c.geom2)
-            other = g2 if g1 == floor else g1 if g2 == floor else -1
-            if other < 0:
-                continue
-            body = int(geom_body[other])
-            leg = self._foot_index.get(body)
-            if leg is not None:
-                mujoco.mj_contactForce(m, d, i, force6)
-                contacts[leg] = True
-                forces[leg] += float(force6[0])
-            elif body in self._body_contact_ids:
-                body_contact = True
+        ncon = d.ncon
+        if ncon:
+            force6, feet, body_geoms = self._force6, self._foot_geoms, self._body_contact_geoms
+            for i, (g1, g2) in enumerate(d.contact.geom[:ncon].tolist()):
+                geom = g2 if g1 == self._floor_geom else g1  # robot geoms touch only the floor
+                leg = feet.get(geom)
+                if leg is not None:
+                    mujoco.mj_contactForce(m, d, i, force6)
+                    contacts[leg] = True
+                    forces[leg] += float(force6[0])
+                elif geom in body_geoms:
+                    body_contact = True
         return RobotState(
             time_s=self.time_s,
             base_position_world=d.xipos[base].copy(),
             base_quaternion_world=quat,
             base_rpy=euler_from_quaternion(quat),
-            projected_gravity_body=matvec3(rot_t, _DOWN),
+            projected_gravity_body=gravity,
             base_lin_vel_world=lin_w,
-            base_lin_vel_body=matvec3(rot_t, lin_w),
+            base_lin_vel_body=lin_body,
             base_ang_vel_world=ang_w,
-            base_ang_vel_body=d.qvel[3:6].copy(),
+            base_ang_vel_body=ang_body,
             joint_angles=q,
             joint_velocities=qd,
             joint_torques=self._last_torques.copy(),
             foot_contacts=np.array(contacts),
             foot_normal_forces=np.array(forces),
-            foot_positions_world=d.xpos[self._foot_bodies].copy(),
+            foot_positions_world=d.xpos[self._foot_bodies],
             body_ground_contact=body_contact,
         )
 
