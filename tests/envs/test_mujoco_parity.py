@@ -206,3 +206,31 @@ def test_checkers_pass_and_frames_render_headless(monkeypatch):
         assert frame.shape == (48, 64, 3) and frame.std() > 0
     finally:
         env.close()
+
+
+@pytest.mark.parametrize("joint_speed_radps", [3.0, 25.0])
+def test_the_motor_model_is_pybullets_pd_law_with_its_limits(joint_speed_radps):
+    """One physics step from the same state: the twin applies the torques PyBullet's shell applies (PD law,
+    torque limit, and no torque pushing further past the speed limit, 20 rad/s)."""
+    robot = get_robot("laikago_fast")
+    rng = np.random.default_rng(1)
+    joints = robot.standing_angles + rng.uniform(-0.1, 0.1, 12)
+    speeds = joint_speed_radps * rng.choice([-1.0, 1.0], 12)
+    # Half the targets lie far ahead of the motion (the PD law pushes on), half behind it (it brakes).
+    targets = joints + 0.5 * np.sign(speeds) * np.repeat([1.0, -1.0], 6)
+    torques = {}
+    for engine in ("pybullet", "mujoco"):
+        sim = make_engine(engine, robot, _settings())
+        try:
+            sim.reset(np.array([0.0, 0.0, 1.0]), np.array([0.0, 0.0, 0.0, 1.0]), joints, joint_velocities=speeds)
+            sim.step_position(targets, 1)
+            torques[engine] = sim.state().joint_torques
+        finally:
+            sim.close()
+    np.testing.assert_allclose(torques["mujoco"], torques["pybullet"], atol=1e-9)
+    expected = np.clip(np.array(robot.kp) * (targets - joints) - np.array(robot.kd) * speeds,
+                       -robot.torque_limit_array, robot.torque_limit_array)
+    if joint_speed_radps > max(robot.velocity_limits):
+        expected[expected * speeds > 0] = 0.0
+        assert (expected == 0).any() and (expected != 0).any()  # both sides of the speed limit are exercised
+    np.testing.assert_allclose(torques["mujoco"], expected, atol=1e-9)
