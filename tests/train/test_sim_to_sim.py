@@ -50,6 +50,13 @@ def test_a_cell_that_fails_only_in_the_twin_is_flagged():
     assert row["flags"] == ["failed in mujoco"]
 
 
+def test_a_policy_outside_its_training_range_is_reported_as_not_run_not_as_agreeing():
+    outside = {**_cell(math.nan, succeeded=0), "outside_training_range": 1}
+    (row,) = sim_to_sim.compare({"flat-0.5": {"p": outside}, "flat-0.5@mujoco": {"p": dict(outside)}})
+    assert row["not_run"] and row["flags"] == []
+    assert "| flat-0.5 | p | mujoco | – | not run: outside the policy's training range |" in sim_to_sim.markdown([row])
+
+
 def test_bench_with_two_engines_writes_the_sim_to_sim_table(tmp_path, monkeypatch, capsys):
     pytest.importorskip("mujoco", reason="the MuJoCo twin needs the optional extra: pip install 'quadgait[mujoco]'")
     from train.bench import scenarios

@@ -19,9 +19,11 @@ from train.bench.scenarios import Scenario
 #: Distance over a scenario within this fraction of PyBullet's counts as agreeing (issue 21's parity target).
 DISTANCE_BAND = 0.15
 #: Metrics compared in the table (results.json's ``sim_to_sim`` holds every aggregated metric).
-TABLE_METRICS = (("distance_m", "distance (m)", 2), ("mean_forward_speed_mps", "speed (m/s)", 3),
-                 ("duty_factor_mean", "duty factor", 2), ("cost_of_transport", "CoT", 2),
-                 ("tracking_error_xy_mps", "tracking error xy (m/s)", 3), ("heading_drift_deg", "heading drift (deg)", 1))
+#: (metric, column, digits, gap shown relative to PyBullet's value; else as a difference: heading drift is near 0).
+TABLE_METRICS = (("distance_m", "distance (m)", 2, True), ("mean_forward_speed_mps", "speed (m/s)", 3, True),
+                 ("duty_factor_mean", "duty factor", 2, True), ("cost_of_transport", "CoT", 2, True),
+                 ("tracking_error_xy_mps", "tracking error xy (m/s)", 3, True),
+                 ("heading_drift_deg", "heading drift (deg)", 1, False))
 REFERENCE = "pybullet"
 
 
@@ -48,6 +50,10 @@ def engine_scenarios(scenarios: Sequence[Scenario], engines: Sequence[str]) -> t
     return out, skipped
 
 
+def _number(value: Any) -> float:
+    return math.nan if value is None else float(value)  # results.json writes NaN as null
+
+
 def _split(name: str) -> tuple[str, str]:
     base, _, engine = name.partition("@")
     return base, engine or REFERENCE
@@ -69,7 +75,7 @@ def compare(summary: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                 continue
             metrics = {}
             for metric, stat in twin["metrics"].items():
-                a, b = ref["metrics"][metric]["mean"], stat["mean"]
+                a, b = _number(ref["metrics"][metric]["mean"]), _number(stat["mean"])
                 gap = b - a if math.isfinite(a) and math.isfinite(b) else math.nan
                 rel = gap / abs(a) if math.isfinite(gap) and a != 0 else math.nan
                 metrics[metric] = {REFERENCE: a, engine: b, "gap": gap, "rel_gap": rel}
@@ -81,18 +87,24 @@ def compare(summary: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             distance_gap = metrics["distance_m"]["rel_gap"]
             if math.isfinite(distance_gap) and abs(distance_gap) > DISTANCE_BAND:
                 flags.append(f"distance gap > {DISTANCE_BAND:.0%}")
-            rows.append({"scenario": base, "controller": controller, "engine": engine,
+            not_run = not ref["succeeded"] and not twin["succeeded"] and bool(ref.get("outside_training_range"))
+            rows.append({"scenario": base, "controller": controller, "engine": engine, "not_run": not_run,
+                         "outside_training_range": bool(ref.get("ran_outside_training_range")
+                                                        or twin.get("ran_outside_training_range")),
                          "episodes": {REFERENCE: ref["succeeded"], engine: twin["succeeded"]},
                          "falls": {REFERENCE: ref["falls"], engine: twin["falls"]},
                          "metrics": metrics, "flags": flags})
     return rows
 
 
-def _cell(values: dict[str, float], engine: str, digits: int) -> str:
-    a, b, rel = values[REFERENCE], values[engine], values["rel_gap"]
+def _cell(values: dict[str, float], engine: str, digits: int, relative: bool) -> str:
+    a, b = values[REFERENCE], values[engine]
     if not (math.isfinite(a) and math.isfinite(b)):
         return "–"
-    gap = f" ({rel:+.0%})" if math.isfinite(rel) else ""
+    if relative:
+        gap = f" ({values['rel_gap']:+.0%})" if math.isfinite(values["rel_gap"]) else ""
+    else:
+        gap = f" ({values['gap']:+.{digits}f})"
     return f"{a:.{digits}f} / {b:.{digits}f}{gap}"
 
 
@@ -101,17 +113,28 @@ def markdown(rows: Sequence[dict[str, Any]], skipped: Sequence[str] = ()) -> str
     if not rows and not skipped:
         return ""
     engines = sorted({r["engine"] for r in rows}) or ["mujoco"]
-    lines = [f"Sim-to-sim: each cell is pybullet / {', '.join(engines)} (relative gap), mean over successful "
+    lines = [f"Sim-to-sim: each cell is pybullet / {', '.join(engines)} (relative gap; heading drift: "
+             "difference), mean over successful "
              f"episodes; flagged: falls or fails only in the twin, or distance gap > {DISTANCE_BAND:.0%}.", "",
-             "| scenario | controller | engine | falls | " + " | ".join(label for _, label, _ in TABLE_METRICS)
+             "| scenario | controller | engine | falls | " + " | ".join(label for _, label, _, _ in TABLE_METRICS)
              + " | flags |",
              "|---|---|---|---:|" + "---:|" * len(TABLE_METRICS) + "---|"]
+    dagger = False
     for r in rows:
         e = r["engine"]
-        cells = [_cell(r["metrics"][metric], e, digits) for metric, _, digits in TABLE_METRICS]
+        controller = r["controller"]
+        if r.get("outside_training_range"):
+            controller, dagger = f"{controller} †", True
+        if r.get("not_run"):
+            lines.append(f"| {r['scenario']} | {controller} | {e} | – | not run: outside the policy's training "
+                         "range |" + " |" * len(TABLE_METRICS))
+            continue
+        cells = [_cell(r["metrics"][metric], e, digits, rel) for metric, _, digits, rel in TABLE_METRICS]
         flags = "**" + "; ".join(r["flags"]) + "**" if r["flags"] else ""
-        lines.append(f"| {r['scenario']} | {r['controller']} | {e} | {r['falls'][REFERENCE]} / {r['falls'][e]} | "
+        lines.append(f"| {r['scenario']} | {controller} | {e} | {r['falls'][REFERENCE]} / {r['falls'][e]} | "
                      + " | ".join(cells) + f" | {flags} |")
+    if dagger:
+        lines += ["", "† run outside the policy's training range (`--outside-range run`)."]
     if skipped:
         lines += ["", "Not run (no counterpart in that engine):", ""] + [f"- {s}" for s in skipped]
     return "\n".join(lines) + "\n"
