@@ -61,7 +61,8 @@ def test_same_total_mass_and_link_inertias():
         assert twin.total_mass_kg == pytest.approx(bullet.total_mass_kg, rel=1e-9)
         p = bullet.client
         names = {-1: p.getBodyInfo(bullet.robot_id)[0].decode()}
-        names.update({j: p.getJointInfo(bullet.robot_id, j)[12].decode() for j in range(p.getNumJoints(bullet.robot_id))})
+        names.update({j: p.getJointInfo(bullet.robot_id, j)[12].decode()
+                      for j in range(p.getNumJoints(bullet.robot_id))})
         for link, name in names.items():
             mass, _, inertia = p.getDynamicsInfo(bullet.robot_id, link)[:3]
             body = twin.model.body(name)

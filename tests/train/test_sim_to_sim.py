@@ -39,6 +39,8 @@ def test_compare_reports_both_engines_the_gap_and_flags_a_collapse():
     assert rows["steady"]["flags"] == []
     assert "falls in mujoco only" in rows["collapses"]["flags"]
     assert rows["drifts"]["flags"] == [f"distance gap > {sim_to_sim.DISTANCE_BAND:.0%}"]
+    reverse = sim_to_sim.compare({"s": {"c": _cell(5.0, falls=1)}, "s@mujoco": {"c": _cell(5.2)}})
+    assert reverse[0]["flags"] == ["falls in pybullet only"]
     table = sim_to_sim.markdown(list(rows.values()))
     assert "| flat-0.5 | collapses | mujoco | 0 / 1 | 10.00 / 3.00 (-70%) |" in table
     assert "**falls in mujoco only" in table

@@ -3,9 +3,9 @@
 ``quadgait bench --engine pybullet --engine mujoco`` runs every scenario once per engine: PyBullet keeps the
 scenario's name, another engine runs it as ``NAME@ENGINE`` (its ``env_settings`` say ``engine=...``), so every cell
 of the ordinary report stays what it was. :func:`compare` then puts each cell's metrics side by side with the gap,
-and flags a controller that stays up in PyBullet but falls (or fails) in the other engine, or whose distance moves
-by more than :data:`DISTANCE_BAND`. Scenarios an engine cannot run (MuJoCo: flat ground only) are skipped with the
-reason, never run in a silently different world.
+and flags a controller that stays up in PyBullet but falls (or fails) in the other engine, one that falls only in
+PyBullet, or one whose distance moves by more than :data:`DISTANCE_BAND`. Scenarios an engine cannot run (MuJoCo:
+flat ground only) are skipped with the reason, never run in a silently different world.
 """
 
 from __future__ import annotations
@@ -82,6 +82,8 @@ def compare(summary: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             flags = []
             if ref["succeeded"] and not ref["falls"] and twin["falls"]:
                 flags.append(f"falls in {engine} only")
+            if twin["succeeded"] and not twin["falls"] and ref["falls"]:
+                flags.append(f"falls in {REFERENCE} only")
             if ref["succeeded"] and twin["failed"]:
                 flags.append(f"failed in {engine}")
             distance_gap = metrics["distance_m"]["rel_gap"]
@@ -114,8 +116,8 @@ def markdown(rows: Sequence[dict[str, Any]], skipped: Sequence[str] = ()) -> str
         return ""
     engines = sorted({r["engine"] for r in rows}) or ["mujoco"]
     lines = [f"Sim-to-sim: each cell is pybullet / {', '.join(engines)} (relative gap; heading drift: "
-             "difference), mean over successful "
-             f"episodes; flagged: falls or fails only in the twin, or distance gap > {DISTANCE_BAND:.0%}.", "",
+             "difference), mean over successful episodes; flagged: falls in one engine only, fails in the twin, "
+             f"or distance gap > {DISTANCE_BAND:.0%}.", "",
              "| scenario | controller | engine | falls | " + " | ".join(label for _, label, _, _ in TABLE_METRICS)
              + " | flags |",
              "|---|---|---|---:|" + "---:|" * len(TABLE_METRICS) + "---|"]
