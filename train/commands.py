@@ -149,8 +149,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
                                    command_line=command_line, executor=executor, wall_clock_s=wall,
                                    planned=len(cells), interrupted=interrupted)
     if engines != [sim_to_sim.REFERENCE]:
+        courses = {s.name for s in scenarios if s.schedule is not None}
         results["sim_to_sim"] = {"engines": engines, "distance_band": sim_to_sim.DISTANCE_BAND,
-                                 "rows": sim_to_sim.compare(results["summary"]), "skipped": engine_skipped}
+                                 "rows": sim_to_sim.compare(results["summary"], courses), "skipped": engine_skipped}
     written = report.write_report(out, results, records)
     if interrupted:
         print(f"quadgait bench: interrupted; {len(records)} of {len(cells)} episodes finished; wrote a partial "

@@ -46,10 +46,19 @@ def test_compare_reports_both_engines_the_gap_and_flags_a_collapse():
     assert "**falls in mujoco only" in table
 
 
-def test_a_cell_that_fails_only_in_the_twin_is_flagged():
+def test_a_cell_that_fails_only_in_the_twin_or_in_both_is_flagged():
     summary = {"stand": {"p": _cell(0.1)}, "stand@mujoco": {"p": _cell(math.nan, failed=1, succeeded=0)}}
     (row,) = sim_to_sim.compare(summary)
     assert row["flags"] == ["failed in mujoco"]
+    broken = _cell(math.nan, failed=1, succeeded=0)
+    (row,) = sim_to_sim.compare({"stand": {"p": broken}, "stand@mujoco": {"p": dict(broken)}})
+    assert row["flags"] == ["failed in both (see the failed cells)"]
+
+
+def test_a_course_is_not_flagged_for_its_distance():
+    summary = {"figure-eight": {"c": _cell(1.0)}, "figure-eight@mujoco": {"c": _cell(0.4)}}
+    assert sim_to_sim.compare(summary)[0]["flags"] == ["distance gap > 15%"]
+    assert sim_to_sim.compare(summary, courses={"figure-eight"})[0]["flags"] == []
 
 
 def test_a_policy_outside_its_training_range_is_reported_as_not_run_not_as_agreeing():

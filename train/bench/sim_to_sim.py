@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, Sequence
+from typing import Any, Collection, Sequence
 
 from train.bench.scenarios import Scenario
 
@@ -23,6 +23,7 @@ DISTANCE_BAND = 0.15
 TABLE_METRICS = (("distance_m", "distance (m)", 2, True), ("mean_forward_speed_mps", "speed (m/s)", 3, True),
                  ("duty_factor_mean", "duty factor", 2, True), ("cost_of_transport", "CoT", 2, True),
                  ("tracking_error_xy_mps", "tracking error xy (m/s)", 3, True),
+                 ("path_error_m", "path error (m)", 2, True),
                  ("heading_drift_deg", "heading drift (deg)", 1, False))
 REFERENCE = "pybullet"
 
@@ -59,11 +60,12 @@ def _split(name: str) -> tuple[str, str]:
     return base, engine or REFERENCE
 
 
-def compare(summary: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def compare(summary: dict[str, dict[str, Any]], courses: Collection[str] = ()) -> list[dict[str, Any]]:
     """Per scenario × controller × engine other than PyBullet: falls, each aggregated metric in both engines and
     the gap (other − PyBullet; ``rel_gap`` divides it by |PyBullet's|), and the ``flags``.
 
-    ``summary`` is :func:`train.bench.report.aggregate`'s (scenario name -> controller -> cell)."""
+    ``summary`` is :func:`train.bench.report.aggregate`'s (scenario name -> controller -> cell). ``courses``: names
+    of scenarios that are command courses, whose distance (start to end of a loop) is not compared."""
     rows = []
     for name, by_controller in summary.items():
         base, engine = _split(name)
@@ -86,8 +88,10 @@ def compare(summary: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                 flags.append(f"falls in {REFERENCE} only")
             if ref["succeeded"] and twin["failed"]:
                 flags.append(f"failed in {engine}")
+            if ref["failed"] and not ref["succeeded"] and twin["failed"] and not twin["succeeded"]:
+                flags.append("failed in both (see the failed cells)")
             distance_gap = metrics["distance_m"]["rel_gap"]
-            if math.isfinite(distance_gap) and abs(distance_gap) > DISTANCE_BAND:
+            if base not in courses and math.isfinite(distance_gap) and abs(distance_gap) > DISTANCE_BAND:
                 flags.append(f"distance gap > {DISTANCE_BAND:.0%}")
             not_run = not ref["succeeded"] and not twin["succeeded"] and bool(ref.get("outside_training_range"))
             rows.append({"scenario": base, "controller": controller, "engine": engine, "not_run": not_run,
