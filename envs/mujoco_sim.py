@@ -45,11 +45,10 @@ _COMPILER = (f'<mujoco><compiler discardvisual="true" fusestatic="false" boundma
 
 def euler_from_quaternion(q_xyzw: np.ndarray) -> np.ndarray:
     """Roll, pitch, yaw (rad) of a quaternion (x, y, z, w): PyBullet's ``getEulerFromQuaternion`` convention."""
-    x, y, z, w = (float(v) for v in q_xyzw)
-    roll = math.atan2(2.0 * (w * x + y * z), 1.0 - 2.0 * (x * x + y * y))
-    pitch = math.asin(max(-1.0, min(1.0, 2.0 * (w * y - z * x))))
-    yaw = math.atan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z))
-    return np.array([roll, pitch, yaw])
+    x, y, z, w = np.asarray(q_xyzw, dtype=float).tolist()
+    return np.array([math.atan2(2.0 * (w * x + y * z), 1.0 - 2.0 * (x * x + y * y)),
+                     math.asin(max(-1.0, min(1.0, 2.0 * (w * y - z * x)))),
+                     math.atan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z))])
 
 
 def build_model(robot: RobotDescription, physics_hz: float, ground_friction: float = 1.0,
