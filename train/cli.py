@@ -13,7 +13,7 @@ from typing import Sequence
 
 from train.cli_types import (EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, CLIError, command, count, finite,
                              int_range, seed, terrain)
-from train.commands import cmd_bench, cmd_convert, cmd_demo, cmd_eval, cmd_export, cmd_train, cmd_walk
+from train.commands import cmd_bench, cmd_convert, cmd_demo, cmd_eval, cmd_export, cmd_sweep, cmd_train, cmd_walk
 from train.play import cmd_play
 
 TRUST_PICKLE_HELP = ("also load pickled files (legacy vecnormalize.pkl, models quadgait cannot rebuild from plain "
@@ -106,6 +106,25 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     train.add_argument("--trust-pickle", action="store_true", help=TRUST_PICKLE_HELP)
     train.set_defaults(func=cmd_train)
+
+    sweep = sub.add_parser("sweep", help="train one recipe over many seeds (and a grid of settings) into SWEEP/seed-S "
+                                         "run folders, on Ray or one after another; a rerun finishes what is missing")
+    sweep.add_argument("--env", default="quadgait/LaikagoWalk-v0", metavar="ID", help="env id")
+    sweep.add_argument("--algo", default="ppo", metavar="NAME", help="ppo (default) or sac")
+    sweep.add_argument("--seeds", type=seed, nargs="+", required=True, metavar="S", help="training seeds")
+    sweep.add_argument("--timesteps", type=count, required=True, help="total env steps of each run")
+    sweep.add_argument("--out", required=True, metavar="SWEEP_DIR", help="sweep folder (reruns continue it)")
+    sweep.add_argument("--envs", type=int_range(1, 256), default=None, metavar="K",
+                       help="parallel envs of each run (default: the hyperparameters')")
+    sweep.add_argument("--hyperparams", default=None, metavar="FILE.yaml", help="base hyperparameter file")
+    sweep.add_argument("--set", action="append", default=[], metavar="KEY=V1[,V2...]", dest="grid",
+                       help="a hyperparameter (env_kwargs.NAME for an env setting) and its values; repeated --set "
+                            "give a grid of every combination")
+    sweep.add_argument("--workers", type=int_range(1, 1024), default=1, metavar="K",
+                       help="runs at a time on a local Ray instance (default 1: one after another in this process)")
+    sweep.add_argument("--address", default=None, metavar="ray://HOST:PORT|auto",
+                       help="run on an existing Ray cluster (its nodes need quadgait installed)")
+    sweep.set_defaults(func=cmd_sweep)
 
     ev = sub.add_parser("eval", help="roll a trained policy out and report like 'walk'")
     ev.add_argument("policy", metavar="RUN_DIR_OR_MODEL", help="run folder, model .zip or checkpoint")

@@ -209,6 +209,34 @@ def cmd_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    import shlex
+
+    from train import sweep
+
+    out = prepare_output_dir(args.out, "--out")
+    argv = sys.argv[1:] if args.argv is None else args.argv
+    state, runs = sweep.plan(out, args.env, args.algo.strip().lower(), args.seeds, args.timesteps, args.envs,
+                             sweep.parse_grid(args.grid), args.hyperparams, command="quadgait " + shlex.join(argv))
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    try:
+        state = sweep.run_sweep(out, state, runs, args.workers, args.address, say)
+    except sweep.SweepInterrupted:
+        done = sum(r["status"] == "done" for r in sweep.read_state(out).runs.values())
+        print(f"quadgait sweep: interrupted; {done} of {len(runs)} runs finished and kept; {out / sweep.SWEEP_FILE} "
+              "says partial; rerun the same command to finish the rest", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    failed = {k: r for k, r in state.runs.items() if r["status"] != "done"}
+    for name, record in failed.items():
+        print(f"quadgait sweep: {name}: {record.get('error', record['status'])}", file=sys.stderr)
+    print(f"sweep {state.status}: {len(state.runs) - len(failed)} of {len(state.runs)} runs finished in {out}; "
+          f"next: quadgait bench --sweep {shlex.quote(str(out))} --out {shlex.quote(str(out / 'bench'))}")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from train.evaluate import evaluate
 
