@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -244,9 +245,19 @@ def run_one(run: RunSpec) -> dict[str, Any]:
     rows = read_eval_csv(path / EVAL_FILE)
     record = {"status": "done", "seed": run.seed, "setting": run.setting, "timesteps": run.timesteps,
               "resumed": resumed, "wall_clock_s": time.perf_counter() - start, "finished_utc": _now(),
-              "last_eval": rows[-1] if rows else None}
+              "host": socket.gethostname(), "ray_node": _ray_node(), "last_eval": rows[-1] if rows else None}
     write_json(path / DONE_FILE, record)
     return record
+
+
+def _ray_node() -> str | None:
+    """The Ray node this runs on (None outside a Ray worker)."""
+    import sys
+
+    ray = sys.modules.get("ray")  # only a Ray worker has imported it
+    if ray is None or not ray.is_initialized():
+        return None
+    return ray.get_runtime_context().get_node_id()
 
 
 # ---------------------------------------------------------------------------- progress
