@@ -78,6 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--engine", action="append", choices=ENGINES, metavar="ENGINE",
                        help="physics engine, repeatable (pybullet, mujoco; default pybullet): with two, every "
                        "scenario runs in both and the report adds the sim-to-sim table (docs/sim-to-sim.md)")
+    bench.add_argument("--sweep", action="append", default=[], metavar="SWEEP_DIR",
+                       help="every finished run of a quadgait sweep, aggregated over its seeds as one controller "
+                            "per setting (repeatable)")
+    bench.add_argument("--bootstrap-reps", type=int_range(100, 100_000), default=2000, metavar="N",
+                       help="bootstrap resamples of the 95%% intervals (default 2000; needs quadgait[stats])")
+    bench.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"),
+                       help="run nothing: print which cells of two leaderboard files (OUT/leaderboard/*.json) "
+                            "differ beyond their 95%% intervals")
     bench.add_argument("--trust-pickle", action="store_true", help=TRUST_PICKLE_HELP)
     bench.set_defaults(func=cmd_bench)
 

@@ -88,9 +88,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from train.bench.scenarios import DEFAULT_SUITE, get_scenario
     from envs.controllers import builtin_controller_names, check_controller_name
 
-    controllers = list(dict.fromkeys(args.controller or builtin_controller_names()))
+    if args.compare:
+        return _compare(args.compare)
+    groups = _sweep_groups(args.sweep)
+    controllers = list(dict.fromkeys(args.controller or ([] if groups else builtin_controller_names())))
     for name in controllers:
         check_controller_name(name)
+    groups = {**{c: [c] for c in controllers}, **groups}
+    controllers = list(dict.fromkeys(m for members in groups.values() for m in members))
     scenarios = [get_scenario(n) for n in dict.fromkeys(args.scenario or DEFAULT_SUITE)]
     if args.terrain is not None:
         import dataclasses
@@ -152,6 +157,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         courses = {s.name for s in scenarios if s.schedule is not None}
         results["sim_to_sim"] = {"engines": engines, "distance_band": sim_to_sim.DISTANCE_BAND,
                                  "rows": sim_to_sim.compare(results["summary"], courses), "skipped": engine_skipped}
+    results["statistics"] = _statistics(records, groups, [s.name for s in scenarios], args)
     written = report.write_report(out, results, records)
     if interrupted:
         print(f"quadgait bench: interrupted; {len(records)} of {len(cells)} episodes finished; wrote a partial "
@@ -168,6 +174,60 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(f"{len(cells)} episodes in {wall:.1f} s ({executor}); {failed} failed; wrote "
               + ", ".join(str(p) for p in written))
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _compare(paths: list[str]) -> int:
+    from train.bench import leaderboard
+
+    try:
+        a, b = (leaderboard.read_leaderboard(p) for p in paths)
+        print(leaderboard.format_comparison(leaderboard.compare(a, b)))
+    except leaderboard.LeaderboardError as exc:
+        raise CLIError(str(exc)) from None
+    return EXIT_OK
+
+
+def _sweep_groups(sweeps: list[str]) -> dict[str, list[str]]:
+    """Controller groups of ``--sweep`` folders: one per setting, its finished runs (one per seed)."""
+    from pathlib import Path
+
+    from train.sweep import finished_runs
+
+    groups: dict[str, list[str]] = {}
+    for folder in sweeps:
+        by_setting = finished_runs(Path(folder))
+        if not by_setting:
+            raise CLIError(f"--sweep {folder}: no finished run yet (quadgait sweep --out {folder} ... runs them)")
+        name = Path(folder).resolve().name
+        for setting, runs in by_setting.items():
+            groups[f"{name}[{setting}]" if setting else name] = [str(p) for p in runs]
+    return groups
+
+
+def _statistics(records: list[dict], groups: dict[str, list[str]], scenarios: list[str],
+                args: argparse.Namespace) -> dict | None:
+    """Aggregate statistics (train.bench.stats), or None with a note when rliable is not installed."""
+    from importlib import metadata
+    from pathlib import Path
+
+    from train.bench import leaderboard, stats
+    from train.callbacks import read_eval_csv
+    from train.sweep import read_state
+
+    if not stats.available():
+        print("quadgait bench: no intervals: aggregate statistics need the optional extra (pip install "
+              "'quadgait[stats]')", file=sys.stderr)
+        return None
+    eval_rows = {g: [rows for m in members if (rows := read_eval_csv(Path(m) / "eval.csv"))]
+                 for g, members in groups.items() if Path(members[0]).is_dir()}
+    summary = stats.summarize(records, groups, scenarios, eval_rows, reps=args.bootstrap_reps)
+    summary["git_commit"] = leaderboard.git_commit()
+    try:
+        summary["quadgait_version"] = metadata.version("quadgait")
+    except metadata.PackageNotFoundError:
+        summary["quadgait_version"] = "unknown"
+    summary["sweep_commands"] = [c for folder in args.sweep for c in (read_state(Path(folder)).commands or [])]
+    return summary
 
 
 def cmd_train(args: argparse.Namespace) -> int:

@@ -70,6 +70,44 @@ def cost_of_transport_vs_speed(points: Sequence[tuple[str, float, float]], path:
     return _save(fig, path)
 
 
+def performance_profile(profile: dict, path: str | os.PathLike) -> Path:
+    """Score distributions of :func:`train.bench.stats.performance_profiles`: per controller, the fraction of its
+    scores at or better than each threshold, with the 95% interval shaded."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    taus = np.array(profile["taus"])
+    for label, curve in profile["profiles"].items():
+        line, = ax.plot(taus, curve["fraction"], label=label, lw=1.5)
+        ax.fill_between(taus, curve["low"], curve["high"], color=line.get_color(), alpha=0.2, lw=0)
+    better = "at or below" if profile["lower_is_better"] else "at or above"
+    ax.set_xlabel(f"threshold τ of {profile['metric']}")
+    ax.set_ylabel(f"fraction of episodes {better} τ")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title("performance profile (runs × episodes × scenarios; 95% stratified-bootstrap band)", fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def learning_curves(curves: dict[str, dict[str, dict]], path: str | os.PathLike) -> Path:
+    """Per ``eval.csv`` column, per controller: the IQM over training seeds against env steps with its 95% band
+    (:func:`train.bench.stats.learning_curve`)."""
+    columns = sorted({c for by_column in curves.values() for c in by_column})
+    fig, axes = plt.subplots(1, len(columns), figsize=(5.5 * len(columns), 3.8), squeeze=False)
+    for ax, column in zip(axes[0], columns):
+        for label, by_column in curves.items():
+            if column not in by_column:
+                continue
+            curve = by_column[column]
+            line, = ax.plot(curve["step"], curve["iqm"], label=label, lw=1.5)
+            ax.fill_between(curve["step"], curve["low"], curve["high"], color=line.get_color(), alpha=0.2, lw=0)
+        ax.set_xlabel("env steps")
+        ax.set_ylabel(column)
+        ax.legend(fontsize=8)
+    fig.suptitle("learning curves: IQM over training seeds, 95% stratified-bootstrap band (eval.csv)", fontsize=9)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 def _save(fig, path: str | os.PathLike) -> Path:
     path = Path(path)
     with atomic_path(path) as tmp:

@@ -60,7 +60,8 @@ def aggregate(records: Sequence[dict], controllers: Sequence[str], scenarios: Se
 
 
 #: Files a report writes, besides results.json and results.md (removed when a new report does not rewrite them).
-PLOTS = ("footfall.png", "speed_vs_command.png", "cot_vs_speed.png")
+PLOTS = ("footfall.png", "speed_vs_command.png", "cot_vs_speed.png", "performance_profile.png",
+         "learning_curves.png", "report.html")
 ROLLOUT_DIR = "rollouts"
 
 
@@ -138,13 +139,79 @@ def markdown_table(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Columns of the statistics table: metric, heading, digits.
+STAT_COLUMNS = (("mean_forward_speed_mps", "speed (m/s)", 3), ("tracking_error_xy_mps", "tracking error xy (m/s)", 3),
+                ("tracking_error_yaw_radps", "yaw-rate error (rad/s)", 3), ("path_error_m", "path error (m)", 3),
+                ("cost_of_transport", "CoT", 2))
+
+
+def _interval(stat: dict | None, digits: int) -> str:
+    if stat is None:
+        return "–"
+    return f"{stat['iqm']:.{digits}f} [{stat['ci'][0]:.{digits}f}, {stat['ci'][1]:.{digits}f}]"
+
+
+def statistics_rows(results: dict) -> list[list[str]]:
+    """The statistics table as rows of text (header first): per scenario and controller, runs × episodes and the
+    IQM [95% interval] of each metric in :data:`STAT_COLUMNS`."""
+    rows = [["scenario", "controller", "runs × episodes", *(h for _, h, _ in STAT_COLUMNS)]]
+    for scenario, by_group in results["statistics"]["cells"].items():
+        for group, cell in by_group.items():
+            any_stat = next(iter(cell.values()))
+            rows.append([scenario, group, f"{any_stat['n_runs']} × {any_stat['n_episodes']}",
+                         *(_interval(cell.get(m), d) for m, _, d in STAT_COLUMNS)])
+    return rows
+
+
+def improvement_lines(results: dict) -> list[str]:
+    return [f"P({p['a']} better than {p['b']} on {p['metric']}) = {p['probability']:.2f} "
+            f"[{p['ci'][0]:.2f}, {p['ci'][1]:.2f}] over {len(p['scenarios'])} scenario(s)"
+            for p in results["statistics"]["probability_of_improvement"]]
+
+
+def statistics_markdown(results: dict) -> str:
+    stats = results.get("statistics")
+    if stats is None:
+        return ""
+    rows = statistics_rows(results)
+    boot = stats["bootstrap"]
+    lines = ["", f"Aggregates: interquartile mean [95% stratified-bootstrap interval, {boot['reps']} resamples] over "
+             "training seeds × episodes (one run: over episodes).", "",
+             "| " + " | ".join(rows[0]) + " |", "|---|---|---:|" + "---:|" * len(STAT_COLUMNS)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
+    improvement = improvement_lines(results)
+    if improvement:
+        lines += ["", "Probability of improvement (lower tracking error is better):", ""]
+        lines += [f"- {line}" for line in improvement]
+    return "\n".join(lines) + "\n"
+
+
 def write_report(out: Path, results: dict, records: Sequence[dict]) -> list[Path]:
-    """Write results.json, results.md and the plots into ``out``; remove an earlier report's plots and rollouts
-    that this one did not write; return the paths written."""
+    """Write results.json, results.md, the plots, the leaderboard files (with statistics) and report.html into
+    ``out``; remove an earlier report's plots, rollouts and leaderboards that this one did not write; return the
+    paths written."""
+    from train.bench import html, leaderboard
+
     out.mkdir(parents=True, exist_ok=True)
-    written = [write_json(out / "results.json", results), write_text(out / "results.md", markdown_table(results))]
+    written = [write_json(out / "results.json", results),
+               write_text(out / "results.md", markdown_table(results) + statistics_markdown(results))]
     written += _write_plots(out, results, records)
+    if results.get("statistics") is not None:
+        written += _write_statistics_plots(out, results["statistics"])
+        written += leaderboard.write_leaderboards(out, results)
+    written.append(html.write_html(out / "report.html", results, [p for p in written if p.suffix == ".png"]))
     _remove_stale(out, written, records)
+    return written
+
+
+def _write_statistics_plots(out: Path, stats: dict) -> list[Path]:
+    from train import plots
+
+    written = []
+    if stats.get("performance_profile"):
+        written.append(plots.performance_profile(stats["performance_profile"], out / "performance_profile.png"))
+    if stats.get("learning_curves"):
+        written.append(plots.learning_curves(stats["learning_curves"], out / "learning_curves.png"))
     return written
 
 
@@ -154,6 +221,11 @@ def _remove_stale(out: Path, written: Sequence[Path], records: Sequence[dict]) -
     for name in PLOTS:
         if (out / name).resolve() not in keep:
             (out / name).unlink(missing_ok=True)
+    boards = out / "leaderboard"
+    if boards.is_dir():
+        for path in boards.glob("*.json"):
+            if path.resolve() not in keep:
+                path.unlink()
     rollouts = out / ROLLOUT_DIR
     if rollouts.is_dir():
         for path in rollouts.glob("*__ep*.npz"):
