@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml constraints.txt
 		|| echo "note: $(PYTHON) is Python $$($(PYTHON) -c 'import sys; print(*sys.version_info[:2], sep=".")'): pybullet has no binary wheel for it, so pip compiles it from source (about 10 minutes; needs a C++ compiler). 'make PYTHON=python3.11 ...' avoids that."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,onnx,ray,tensorboard,mujoco]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,onnx,ray,stats,tensorboard,mujoco]"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -170,7 +170,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
                      "failures": [{k: f[k] for k in ("controller", "scenario", "episode", "error")}
                                   for f in results["failures"]]}, indent=None))
     else:
-        print(report.markdown_table(results))
+        print(report.markdown_table(results) + report.statistics_markdown(results))
         print(f"{len(cells)} episodes in {wall:.1f} s ({executor}); {failed} failed; wrote "
               + ", ".join(str(p) for p in written))
     return EXIT_FAILED if failed else EXIT_OK

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 
@@ -41,8 +42,9 @@ def _numbers(out):
 def test_bench_writes_all_report_forms_and_reruns_identically(tmp_path, short_scenarios, capsys):
     code, out = _bench(tmp_path, "a")
     assert code == 0
+    stats = {"performance_profile.png", "leaderboard"} if importlib.util.find_spec("rliable") else set()
     assert {p.name for p in out.iterdir()} == {"results.json", "results.md", "footfall.png", "speed_vs_command.png",
-                                               "cot_vs_speed.png"}
+                                               "cot_vs_speed.png", "report.html", *stats}
     data = json.loads((out / "results.json").read_text())
     assert data["suite_version"] and data["executor"] == "serial"
     cell = data["summary"]["flat-0.5"]["trot"]

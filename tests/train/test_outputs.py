@@ -79,7 +79,7 @@ def test_a_bench_rerun_into_the_same_folder_leaves_no_stale_files(tmp_path, shor
     bad.write_bytes(b"not a zip")
     assert main([*base, "--controller", str(bad), "--scenario", "flat-0.3"]) == 3
     # Before the fix the first run's plots and rollouts stayed beside the second run's results.
-    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "results.json", "results.md"]
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "report.html", "results.json", "results.md"]
     assert json.loads((out / "results.json").read_text())["controllers"] == [str(bad)]
 
 

@@ -54,11 +54,13 @@ def group_settings(members: Sequence[str]) -> dict[str, Any]:
 
 
 def write_leaderboards(out: Path, results: Mapping[str, Any]) -> list[Path]:
-    """One ``leaderboard/<controller>.json`` per group of ``results["statistics"]``."""
+    """One ``leaderboard/<controller>.json`` per group of ``results["statistics"]`` with at least one cell."""
     stats = results["statistics"]
     written = []
     for group, members in stats["groups"].items():
         cells = {scenario: by_group[group] for scenario, by_group in stats["cells"].items() if group in by_group}
+        if not cells:  # nothing ran (failed, or outside a policy's training range): nothing to rank
+            continue
         data = {"format": FORMAT, "controller": group, "suite_version": results["suite_version"],
                 "git_commit": stats["git_commit"], "quadgait_version": stats["quadgait_version"],
                 "created_utc": results["created_utc"], "command_line": results["command_line"],

@@ -226,6 +226,8 @@ def _remove_stale(out: Path, written: Sequence[Path], records: Sequence[dict]) -
         for path in boards.glob("*.json"):
             if path.resolve() not in keep:
                 path.unlink()
+        if not any(boards.iterdir()):
+            boards.rmdir()
     rollouts = out / ROLLOUT_DIR
     if rollouts.is_dir():
         for path in rollouts.glob("*__ep*.npz"):
