@@ -166,3 +166,28 @@ def test_two_node_ray_cluster_gives_the_same_numbers(tmp_path, hyperparams):
     assert len({r["ray_node"] for r in state["runs"].values()}) == 2  # one run on each node (1 CPU each)
     for seed in (0, 1):
         assert _numbers(on_ray / f"seed-{seed}") == _numbers(local / f"seed-{seed}")
+
+
+@pytest.mark.slow
+def test_a_dead_ray_worker_leaves_the_rest_and_a_rerun_resumes_its_run(tmp_path, hyperparams, capsys):
+    pytest.importorskip("ray")
+    from train.run_guard import LOCK_FILE
+
+    out = tmp_path / "sweep"
+    proc = _start(out, hyperparams, ["0", "1", "--workers", "2"])
+    lock = out / "seed-1" / LOCK_FILE
+    # The run's lock file names the process that trains it: the Ray worker. Kill it after its first checkpoint.
+    _wait_for(lambda: lock.is_file() and lock.read_text().strip()
+              and list((out / "seed-1" / "checkpoints").glob("ckpt_*.zip")), proc)
+    os.kill(int(lock.read_text()), signal.SIGKILL)
+    _, err = proc.communicate(timeout=240)
+    assert proc.returncode == 3, err
+    state = json.loads((out / "sweep.json").read_text())
+    assert state["status"] == "partial" and state["runs"]["seed-0"]["status"] == "done"
+    assert state["runs"]["seed-1"]["status"] == "failed" and "seed-1" in err
+
+    done = _marker_times(out)
+    assert _sweep(out, hyperparams, "--seeds", "0", "1") == 0
+    assert "1 already finished, 1 to run" in capsys.readouterr().err
+    assert _marker_times(out)["seed-0"] == done["seed-0"]
+    assert json.loads((out / "sweep.json").read_text())["runs"]["seed-1"]["resumed"]
