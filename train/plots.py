@@ -98,7 +98,7 @@ def learning_curves(curves: dict[str, dict[str, dict]], path: str | os.PathLike)
             if column not in by_column:
                 continue
             curve = by_column[column]
-            line, = ax.plot(curve["step"], curve["iqm"], label=label, lw=1.5)
+            line, = ax.plot(curve["step"], curve["iqm"], label=label, lw=1.5, marker="o", ms=3)  # one eval: a dot
             ax.fill_between(curve["step"], curve["low"], curve["high"], color=line.get_color(), alpha=0.2, lw=0)
         ax.set_xlabel("env steps")
         ax.set_ylabel(column)
