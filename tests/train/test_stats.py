@@ -144,3 +144,25 @@ def test_leaderboards_of_different_suite_versions_are_not_compared(tmp_path, cap
     b = _board(tmp_path, "b", {"s": {"m": _stat(1, 0, 2)}}, suite="1.0")
     assert main(["bench", "--compare", a, b]) == 2
     assert "different suite versions" in capsys.readouterr().err
+
+
+def test_fast_improvement_and_profile_intervals_equal_rliables():
+    from rliable import library, metrics
+
+    groups = {"x": (4, 0.2), "y": (3, 0.25)}
+    records, members = _records(groups, episodes=2), _members(groups)
+    _, independent = stats._seeded_classes()
+    x, _ = stats._task_matrix(records, members["x"], ["s1", "s2"], stats.PRIMARY_METRIC)
+    y, _ = stats._task_matrix(records, members["y"], ["s1", "s2"], stats.PRIMARY_METRIC)
+    reference = independent(-x, -y, seed=np.random.default_rng(0)).conf_int(
+        lambda p, q: np.array([metrics.probability_of_improvement(p, q)]), reps=200, size=0.95, method="percentile")
+    fast = stats.probability_of_improvement(records, members, "x", "y", ["s1", "s2"], reps=200, seed=0)
+    np.testing.assert_allclose(fast["ci"], reference[:, 0], rtol=1e-12)
+
+    profile = stats.performance_profiles(records, members, ["s1", "s2"], points=7, reps=200, seed=0)
+    taus = np.array(profile["taus"])
+    seeded, _ = stats._seeded_classes()
+    reference = seeded(-x, seed=np.random.default_rng(0)).conf_int(
+        lambda s: library.score_distributions(s, -taus - 1e-12), reps=200, size=0.95, method="percentile")
+    np.testing.assert_allclose([profile["profiles"]["x"]["low"], profile["profiles"]["x"]["high"]], reference,
+                               rtol=1e-12)

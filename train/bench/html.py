@@ -87,6 +87,11 @@ def render(results: dict, images: Sequence[Path]) -> str:
             parts += ["</ul>"]
     parts += ["<h2>Every controller and scenario</h2>",
               "<p>Mean ± standard deviation over the successful episodes.</p>", _table(_episode_rows(results))]
+    if results.get("sim_to_sim"):
+        from train.bench import sim_to_sim
+
+        parts += ["<h2>Sim-to-sim</h2>", "<pre>" + e(sim_to_sim.markdown(results["sim_to_sim"]["rows"],
+                                                                       results["sim_to_sim"]["skipped"])) + "</pre>"]
     if results["failures"]:
         parts += ["<h3>Failed cells</h3><ul>"]
         parts += [f"<li>{e(f['controller'])} / {e(f['scenario'])} / episode {f['episode']}: {e(str(f['error']))}"

@@ -100,10 +100,22 @@ def bootstrap_iqms(scores: np.ndarray, reps: int, seed: int) -> np.ndarray:
     """
     from scipy.stats import trim_mean
 
+    return trim_mean(stratified_resamples(scores, reps, seed).reshape(reps, -1), 0.25, axis=1)
+
+
+def stratified_resamples(scores: np.ndarray, reps: int, seed: int) -> np.ndarray:
+    """``(reps, num_runs, num_tasks)``: each resample draws runs with replacement within each task (column)."""
     runs, tasks = scores.shape
     rows = np.random.default_rng(seed).integers(0, runs, (reps, runs, tasks))
-    resampled = scores[rows, np.arange(tasks)[None, None, :]]
-    return trim_mean(resampled.reshape(reps, -1), 0.25, axis=1)
+    return scores[rows, np.arange(tasks)[None, None, :]]
+
+
+def _improvement(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """P(X > Y) + P(X = Y) / 2 per resample, averaged over tasks, for ``x`` (R, n_x, T) and ``y`` (R, n_y, T):
+    the Mann-Whitney U over n_x * n_y that rliable's ``probability_of_improvement`` computes."""
+    greater = (x[:, :, None, :] > y[:, None, :, :]).mean(axis=(1, 2))
+    ties = (x[:, :, None, :] == y[:, None, :, :]).mean(axis=(1, 2))
+    return (greater + 0.5 * ties).mean(axis=1)
 
 
 def cell_matrix(records: Sequence[dict], members: Sequence[str], scenario: str, metric: str) -> np.ndarray | None:
@@ -172,7 +184,6 @@ def probability_of_improvement(records: Sequence[dict], groups: Mapping[str, Seq
     """P(a scores better than b) on ``metric``, averaged over the scenarios both ran, with its 95% interval
     (rliable's Mann-Whitney estimate; lower is better for error metrics). None without a common scenario."""
     _, metrics = _require()
-    _, independent = _seeded_classes()
     ta, tb = _task_matrix(records, groups[a], scenarios, metric), _task_matrix(records, groups[b], scenarios, metric)
     if ta is None or tb is None:
         return None
@@ -183,10 +194,12 @@ def probability_of_improvement(records: Sequence[dict], groups: Mapping[str, Seq
     x = sign * ta[0][:, [ta[1].index(s) for s in common]]
     y = sign * tb[0][:, [tb[1].index(s) for s in common]]
     point = float(metrics.probability_of_improvement(x, y))
-    bootstrap = independent(x, y, seed=np.random.default_rng(seed))
-    ci = bootstrap.conf_int(lambda p, q: np.array([metrics.probability_of_improvement(p, q)]), reps=reps,
-                            size=CONFIDENCE, method="percentile")
-    return {"a": a, "b": b, "metric": metric, "probability": point, "ci": [float(ci[0, 0]), float(ci[1, 0])],
+    # The resamples of rliable's StratifiedIndependentBootstrap (x's rows, then y's, per resample), computed at once.
+    generator, tasks = np.random.default_rng(seed), np.arange(x.shape[1])
+    picks = [(generator.integers(0, len(x), x.shape), generator.integers(0, len(y), y.shape)) for _ in range(reps)]
+    values = _improvement(np.stack([x[i, tasks] for i, _ in picks]), np.stack([y[j, tasks] for _, j in picks]))
+    low, high = np.percentile(values, [50 * (1 - CONFIDENCE), 50 * (1 + CONFIDENCE)])
+    return {"a": a, "b": b, "metric": metric, "probability": point, "ci": [float(low), float(high)],
             "scenarios": common}
 
 
@@ -196,7 +209,7 @@ def performance_profiles(records: Sequence[dict], groups: Mapping[str, Sequence[
     """Score distributions: per group, the fraction of its (run, episode, scenario) scores at or better than each
     threshold τ, with 95% intervals (rliable's ``score_distributions`` under our seeded stratified bootstrap)."""
     library, _ = _require()
-    stratified, _ = _seeded_classes()
+
     matrices = {g: m for g in groups if (m := _task_matrix(records, groups[g], scenarios, metric)) is not None}
     if not matrices:
         return None
@@ -213,8 +226,9 @@ def performance_profiles(records: Sequence[dict], groups: Mapping[str, Sequence[
         scores = sign * matrix
         point = profile(scores)
         if scores.shape[0] > 1:
-            ci = stratified(scores, seed=np.random.default_rng(seed)).conf_int(profile, reps=reps, size=CONFIDENCE,
-                                                                                 method="percentile")
+            resampled = stratified_resamples(scores, reps, seed).reshape(reps, -1)
+            fractions = (resampled[:, :, None] > (sign * taus - 1e-12)[None, None, :]).mean(axis=1)
+            ci = np.percentile(fractions, [50 * (1 - CONFIDENCE), 50 * (1 + CONFIDENCE)], axis=0)
         else:
             ci = np.stack([point, point])
         out["profiles"][group] = {"fraction": point.tolist(), "low": ci[0].tolist(), "high": ci[1].tolist()}
