@@ -191,3 +191,9 @@ def test_a_dead_ray_worker_leaves_the_rest_and_a_rerun_resumes_its_run(tmp_path,
     assert "1 already finished, 1 to run" in capsys.readouterr().err
     assert _marker_times(out)["seed-0"] == done["seed-0"]
     assert json.loads((out / "sweep.json").read_text())["runs"]["seed-1"]["resumed"]
+
+
+def test_time_left_shares_the_remaining_runs_among_the_workers():
+    assert sweep.time_left_s([], 3, 1) is None
+    assert sweep.time_left_s([10.0, 20.0], 3, 1) == 45.0  # 3 more runs of 15 s, one at a time
+    assert sweep.time_left_s([10.0, 20.0], 3, 2) == 30.0  # two waves
