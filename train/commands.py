@@ -167,6 +167,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.json:
         print(dumps({"suite_version": results["suite_version"], "summary": results["summary"],
                      **({"sim_to_sim": results["sim_to_sim"]} if "sim_to_sim" in results else {}),
+                     **({"statistics": results["statistics"]["cells"]} if results.get("statistics") else {}),
                      "failures": [{k: f[k] for k in ("controller", "scenario", "episode", "error")}
                                   for f in results["failures"]]}, indent=None))
     else:

@@ -87,3 +87,16 @@ def test_an_empty_controller_name_is_rejected_before_running(tmp_path, capsys):
     assert main(["bench", "--controller", "", "--out", str(tmp_path / "x"), "--no-progress"]) == 2
     assert "a controller name must be a non-empty string" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_without_the_stats_extra_bench_says_so_and_writes_the_plain_report(tmp_path, short_scenarios, capsys,
+                                                                           monkeypatch):
+    from train.bench import stats
+
+    monkeypatch.setattr(stats, "available", lambda: False)
+    out = tmp_path / "plain"
+    assert main(["bench", "--controller", "trot", "--scenario", "flat-0.5", "--episodes", "1", "--out", str(out),
+                 "--no-progress"]) == 0
+    assert "no intervals: aggregate statistics need the optional extra" in capsys.readouterr().err
+    assert json.loads((out / "results.json").read_text())["statistics"] is None
+    assert (out / "report.html").is_file() and not (out / "leaderboard").exists()
