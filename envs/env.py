@@ -191,6 +191,16 @@ class QuadrupedEnv(gym.Env):
         """The task's command in effect: (vx m/s, vy m/s, yaw rate rad/s), a fresh array."""
         return self.task.command.copy()
 
+    def set_command(self, command: Any) -> None:
+        """Drive live: the task holds ``command`` (vx m/s, vy m/s, yaw rate rad/s, heading frame) from the next
+        step on. For a whole episode, reset with ``options={"command": ...}`` instead.
+
+        Raises:
+            ValueError: not 3 finite numbers, out of range, or a command the task cannot hold (the walk task
+                refuses sideways and turning commands).
+        """
+        self.task.set_command(command)
+
     @property
     def viewer(self) -> Viewer | None:
         """The GUI window of ``render_mode="human"`` (None until the first render)."""

@@ -3,8 +3,8 @@
 ``quadgait walk``, ``demo``, ``eval`` and ``bench``, the training evaluator and the benchmark scripts all call
 it. The command is the env's: the recorder stores ``info["command"]`` of every step (the command the task scored
 that step against and wrote into the next observation), and every metric is computed against it. A caller that
-wants a particular command asks the task to hold it (:meth:`~envs.tasks.common.Task.impose_command`), never
-passes its own copy to the metrics.
+wants a particular command resets the env with it (``options={"command": ...}``; ``run_controller(command=...)``
+does that), never passes its own copy to the metrics.
 """
 
 from __future__ import annotations
@@ -110,8 +110,8 @@ def summarize_episode(rollout: Rollout, *, controller: str, env_id: str, robot: 
 
 
 def run_controller(controller: Any, *, seconds: float, seed: int | None = 0, command: Any = None,
-                   heading_rad: float | None = None, options: Mapping[str, Any] | None = None, settings: Mapping[str, Any] | None = None,
-                   env: gym.Env | None = None, render_mode: str | None = None,
+                   heading_rad: float | None = None, options: Mapping[str, Any] | None = None,
+                   settings: Mapping[str, Any] | None = None, env: gym.Env | None = None, render_mode: str | None = None,
                    on_step: Callable[[gym.Env, int], Any] | None = None) -> Episode:
     """Run one episode of ``controller`` and summarise it.
 
@@ -120,35 +120,35 @@ def run_controller(controller: Any, *, seconds: float, seed: int | None = 0, com
             :class:`~envs.controllers.ControllerSpec`, or a :class:`Controller` object (then ``env`` is required).
         seconds: episode length, s.
         seed: reset seed.
-        command: (vx, vy, yaw rate) for the task to hold all episode (through the task's ``impose_command``);
-            None leaves the command to the task (its setting, its schedule or its seeded draws).
-        heading_rad: with ``command`` (yaw rate 0), the heading to hold (tasks with a heading mode).
+        command: (vx, vy, yaw rate) for the task to hold all episode (reset option ``"command"``; the walk task
+            refuses a sideways or turning one); None leaves the command to the task (its setting, its schedule or
+            its seeded draws).
+        heading_rad: with ``command`` (yaw rate 0), the heading to hold (reset option ``"heading_rad"``).
         options: further reset options (e.g. ``{"command_schedule": ...}``).
         settings: env settings on top of the controller's own (conditions: terrain, robot, pushes, ...).
-        env: run in this env instead of making one (``settings``, ``command`` and ``render_mode`` must then be
-            None; the env is not closed).
+        env: run in this env instead of making one (``settings`` and ``render_mode`` must then be None; the env
+            is not closed).
         render_mode, on_step: passed to the env and to :func:`run_episode`.
     """
     from envs.controllers import ControllerSpec, resolve_controller
-    from envs.registry import env_parts, episode_steps
+    from envs.registry import episode_steps
 
+    reset_options = dict(options or {})
+    if command is not None:
+        reset_options["command"] = tuple(float(c) for c in command)
+    if heading_rad is not None:
+        reset_options["heading_rad"] = float(heading_rad)
     if env is not None:
-        if settings or command is not None or heading_rad is not None or render_mode is not None:
-            raise ValueError("with env=..., the env's own settings, command and render mode are used")
+        if settings or render_mode is not None:
+            raise ValueError("with env=..., the env's own settings and render mode are used")
         base = env.unwrapped
         name = getattr(controller, "name", type(controller).__name__)
         env_id = base.spec.id if base.spec is not None else "?"
-        rollout = run_episode(env, controller, seconds, seed, options, on_step)
+        rollout = run_episode(env, controller, seconds, seed, reset_options, on_step)
         return Episode(rollout, summarize_episode(rollout, controller=name, env_id=env_id,
                                                   robot=base.settings.robot, seed=seed))
     spec = controller if isinstance(controller, ControllerSpec) else resolve_controller(controller)
     env_kwargs = {**spec.env_kwargs, **(settings or {})}
-    reset_options = dict(options or {})
-    if command is not None:
-        task_cls, _, _ = env_parts(spec.env_id, env_kwargs)
-        more_settings, more_options = task_cls.impose_command(np.asarray(command, dtype=float), heading_rad)
-        env_kwargs.update(more_settings)
-        reset_options.update(more_options)
     env = gym.make(spec.env_id, render_mode=render_mode, max_episode_steps=episode_steps(seconds, env_kwargs),
                    **env_kwargs)
     try:

@@ -79,7 +79,7 @@ def terrain(text: str) -> str:
 
 def command(text: str) -> tuple[float, float, float]:
     """``vx,vy,yaw_rate`` (m/s, m/s, rad/s), e.g. ``0.5,0,0.3``."""
-    from envs.tasks.common import check_command
+    from envs.tasks.commands import check_command
 
     parts = text.replace(" ", "").split(",")
     try:

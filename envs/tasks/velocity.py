@@ -42,9 +42,10 @@ import numpy as np
 
 from envs.config import check_interval, check_range, frozen_weights
 from envs.numerics import dot, norm
+from envs.robots.description import RobotDescription
 from envs.state import RobotState
-from envs.tasks.commands import CommandGenerator
-from envs.tasks.common import COMMAND_LIMITS, Feature, Task
+from envs.tasks.commands import COMMAND_LIMITS, CommandGenerator
+from envs.tasks.common import Feature, Task
 
 TRACKING_SIGMA_MPS = 0.25
 TRACKING_SIGMA_RADPS = 0.25
@@ -172,19 +173,14 @@ class VelocityTask(Task):
     Settings = VelocityTaskSettings
     DEFAULT_REWARD_WEIGHTS = DEFAULT_VELOCITY_WEIGHTS
     RESET_OPTIONS = CommandGenerator.RESET_OPTIONS
+    commands: CommandGenerator
 
-    def __init__(self, settings: VelocityTaskSettings, robot, control_dt_s: float) -> None:
+    def __init__(self, settings: VelocityTaskSettings, robot: RobotDescription, control_dt_s: float) -> None:
         super().__init__(settings, robot, control_dt_s)
-        self.commands = CommandGenerator(settings)
         self.air_time = FootAirTime(control_dt_s)
 
-    @property
-    def command(self) -> np.ndarray:
-        return self.commands.command
-
-    @command.setter
-    def command(self, value: np.ndarray) -> None:  # the base class initialises it; the generator owns it
-        pass
+    def command_source(self, settings: VelocityTaskSettings) -> CommandGenerator:
+        return CommandGenerator(settings)
 
     def observation_features(self) -> tuple[Feature, ...]:
         return (("command", 3, COMMAND_LIMITS),)
@@ -193,29 +189,16 @@ class VelocityTask(Task):
         return self.command
 
     def reset(self, rng: np.random.Generator, options: Mapping[str, Any], state: RobotState) -> None:
-        self.commands.reset(rng, options, state)
+        super().reset(rng, options, state)
         self.air_time.reset()
-
-    def set_command(self, command: Any) -> None:
-        """Hold ``command`` (vx, vy, yaw rate) from the next step on: the task stays its owner (it is observed,
-        reported and scored like any other); ``quadgait play`` drives the robot with it."""
-        self.commands.hold(command)
 
     def update(self, rng: np.random.Generator, state: RobotState) -> None:
         self.air_time.update(state.foot_contacts)
-        self.commands.update(rng, state)
+        super().update(rng, state)
 
     @classmethod
     def command_range(cls, settings: VelocityTaskSettings) -> tuple[np.ndarray, np.ndarray]:
         return settings.command_low, settings.command_high
-
-    @classmethod
-    def impose_command(cls, command: np.ndarray, heading_rad: float | None = None
-                       ) -> tuple[dict[str, Any], dict[str, Any]]:
-        options: dict[str, Any] = {"command": tuple(float(c) for c in command)}
-        if heading_rad is not None:
-            options["heading_rad"] = float(heading_rad)
-        return {}, options
 
     def reward_terms(self, state: RobotState, action: np.ndarray, last_action: np.ndarray) -> dict[str, float]:
         return velocity_terms(state, self.command, action, last_action, self.air_time.landed_air_time_s)

@@ -1,8 +1,9 @@
 """The walk-forward task: walk along +x at a constant target speed, upright and heading straight (pure numpy).
 
-The command is ``(target_speed_mps, 0, 0)`` for the whole episode (a policy sees the target speed as one
-observation entry); to walk at another speed, make the env with another ``target_speed_mps``. Termination:
-:func:`envs.tasks.common.failure_reason`.
+The command is ``(v*, 0, 0)`` for the whole episode, v* = ``target_speed_mps`` unless the episode is reset with
+``options={"command": (v*, 0, 0)}`` (a policy sees v* as one observation entry). A sideways or turning command is
+refused (ValueError): the task walks straight ahead and holds its initial heading (0 rad) through its reward, so
+``options["heading_rad"]`` may only be 0. Termination: :func:`envs.tasks.common.failure_reason`.
 
 Reward = Σ weight_name · term_name over the terms below, each computed from the robot state:
 
@@ -28,8 +29,9 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from envs.config import check_range, frozen_weights
+from envs.config import check_range, frozen_weights, is_number
 from envs.state import RobotState
+from envs.tasks.commands import HeldCommand, check_command
 from envs.tasks.common import Feature, Task
 
 REWARD_TERMS: tuple[str, ...] = ("tracking", "lateral_drift", "yaw_drift", "orientation", "energy",
@@ -87,15 +89,25 @@ class WalkTaskSettings:
         frozen_weights(self)
 
 
+def straight_ahead_command(value: Any, what: str = "options['command']") -> np.ndarray:
+    """A walk-task command: (v*, 0, 0) with |v*| <= 3 m/s, as a float array; ValueError otherwise."""
+    command = check_command(value, what)
+    if command[1] != 0.0 or command[2] != 0.0:
+        raise ValueError(f"the walk task walks straight ahead: its command is (target speed, 0, 0), so {what}="
+                         f"{command.tolist()} (sideways or turning) cannot be held; a velocity-command env "
+                         "(e.g. quadgait/LaikagoVelocity-v1) takes any (vx, vy, yaw rate)")
+    return command
+
+
 class WalkTask(Task):
-    """Walk straight ahead at ``target_speed_mps``; the observation carries the target speed (1 entry, m/s)."""
+    """Walk straight ahead at the target speed; the observation carries it (1 entry, m/s)."""
 
     Settings = WalkTaskSettings
     DEFAULT_REWARD_WEIGHTS = DEFAULT_REWARD_WEIGHTS
+    RESET_OPTIONS = ("command", "heading_rad")
 
-    def __init__(self, settings: WalkTaskSettings, robot, control_dt_s: float) -> None:
-        super().__init__(settings, robot, control_dt_s)
-        self.command = np.array([settings.target_speed_mps, 0.0, 0.0])
+    def command_source(self, settings: WalkTaskSettings) -> HeldCommand:
+        return HeldCommand((settings.target_speed_mps, 0.0, 0.0), check=straight_ahead_command)
 
     def observation_features(self) -> tuple[Feature, ...]:
         return (("target_speed", 1, 5.0),)
@@ -103,22 +115,18 @@ class WalkTask(Task):
     def features(self, state: RobotState) -> np.ndarray:
         return self.command[:1]
 
+    def reset(self, rng: np.random.Generator, options: Mapping[str, Any], state: RobotState) -> None:
+        # The heading is held through the yaw_drift reward, at 0 rad; the option is accepted to say just that.
+        heading = options.get("heading_rad", 0.0)
+        if not is_number(heading) or heading != 0.0:
+            raise ValueError("the walk task holds its initial heading (0 rad) through its reward; "
+                             f"options['heading_rad'] may only be 0, got {heading!r}")
+        super().reset(rng, options, state)
+
     @classmethod
     def command_range(cls, settings: WalkTaskSettings) -> tuple[np.ndarray, np.ndarray]:
         command = np.array([settings.target_speed_mps, 0.0, 0.0])
         return command, command.copy()
 
-    @classmethod
-    def impose_command(cls, command: np.ndarray, heading_rad: float | None = None
-                       ) -> tuple[dict[str, Any], dict[str, Any]]:
-        # The walk task holds its initial heading through its reward (yaw_drift); it has no heading mode.
-        if command[1] != 0.0 or command[2] != 0.0:
-            raise ValueError("the walk task walks straight ahead: its command is (target_speed_mps, 0, 0), so it "
-                             f"cannot hold {tuple(float(c) for c in command)}")
-        if heading_rad not in (None, 0.0):
-            raise ValueError("the walk task holds its initial heading (0 rad); it cannot hold another")
-        return {"target_speed_mps": float(command[0])}, {}
-
     def reward_terms(self, state: RobotState, action: np.ndarray, last_action: np.ndarray) -> dict[str, float]:
-        return reward_terms(state, action, last_action, self.settings.target_speed_mps,
-                            self.settings.tracking_sigma_mps)
+        return reward_terms(state, action, last_action, float(self.command[0]), self.settings.tracking_sigma_mps)

@@ -156,7 +156,9 @@ def test_200_create_close_cycles_leak_no_connections_or_memory():
 
 
 @pytest.mark.parametrize("env_id, options, message", [
-    ("quadgait/LaikagoWalk-v0", {"command": (0.5, 0, 0)}, "unknown reset option(s) 'command'; valid options: none"),
+    ("quadgait/LaikagoWalk-v0", {"command": (0.5, 0.3, 0)}, "the walk task walks straight ahead"),
+    ("quadgait/LaikagoWalk-v0", {"command_schedule": [(0.0, 0.5, 0, 0)]},
+     "unknown reset option(s) 'command_schedule'; valid options: command, heading_rad"),
     ("quadgait/LaikagoVelocity-v1", {"gait": "trot"},
      "unknown reset option(s) 'gait'; valid options: command, heading_rad, command_schedule"),
     ("quadgait/LaikagoGait-v1", {"gait": "moonwalk"}, "unknown gait 'moonwalk'; valid gaits: bound"),
