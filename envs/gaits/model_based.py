@@ -235,9 +235,9 @@ def make_model_based_controller(robot: RobotDescription, gait: str | ModelBasedG
                                 settings: ModelBasedSettings = ModelBasedSettings()) -> ModelBasedController:
     """Build a :class:`ModelBasedController` for ``robot`` running ``gait`` (a preset name or a
     :class:`~envs.gaits.model_based_presets.ModelBasedGait`), reading masses and inertias from the robot's URDF
-    (``urdf_path``, default: the description's, resolved by :func:`envs.sim.resolve_robot_urdf`)."""
+    (``urdf_path``, default: the description's, resolved by :func:`envs.robots.urdf_files.resolve_robot_urdf`)."""
     if urdf_path is None:
-        from envs.sim import resolve_robot_urdf  # PyBullet's data path; the controller itself does not need it
+        from envs.robots.urdf_files import resolve_robot_urdf  # a file path; the controller itself needs no URDF
 
         urdf_path = resolve_robot_urdf(robot)
     preset = get_model_based_gait(gait) if isinstance(gait, str) else gait

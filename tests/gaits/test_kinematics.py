@@ -10,7 +10,7 @@ import pytest
 from envs._pybullet import BulletClient, pybullet
 from envs.gaits.kinematics import forward_kinematics, foot_positions_body, inverse_kinematics, leg_jacobian
 from envs.robots import get_robot
-from envs.sim import resolve_robot_urdf
+from envs.robots.urdf_files import resolve_robot_urdf
 
 ROBOT = get_robot("laikago")
 

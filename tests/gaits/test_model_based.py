@@ -25,7 +25,7 @@ from envs.gaits.rigid_body import rigid_body_model
 from envs.gaits.scaling import froude_speed_mps
 from envs.gaits.swing import raibert_footholds, swing_trajectory
 from envs.robots import get_robot
-from envs.sim import resolve_robot_urdf
+from envs.robots.urdf_files import resolve_robot_urdf
 from envs.rollout import nominal_hip_height_m, run_controller, run_episode
 
 FAMILY = ["laikago_fast", "a1", "aliengo", "mini_cheetah"]

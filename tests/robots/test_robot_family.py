@@ -12,7 +12,7 @@ from envs._pybullet import BulletClient, pybullet, quiet_stdout
 from envs.gaits.kinematics import forward_kinematics, foot_positions_body, inverse_kinematics, standing_base_height_m
 from envs.gaits.scaling import froude_speed_mps
 from envs.robots import DEFAULT_ROBOT, ROBOTS, get_robot
-from envs.sim import resolve_robot_urdf
+from envs.robots.urdf_files import resolve_robot_urdf
 from envs.rollout import run_controller
 
 FAMILY = ["laikago_fast", "a1", "aliengo", "mini_cheetah"]
