@@ -18,7 +18,6 @@ from typing import Sequence
 
 import numpy as np
 
-LEG_NAMES: tuple[str, str, str, str] = ("FR", "FL", "RR", "RL")
 FR, FL, RR, RL = 0, 1, 2, 3
 
 GAIT_NAMES: tuple[str, ...] = (

@@ -19,7 +19,6 @@ import numpy as np
 
 from envs.gait_analysis import (
     GAIT_NAMES,
-    LEG_NAMES,
     aerial_fraction,
     circular_distance_cycles,
     circular_mean_cycles,
@@ -35,6 +34,7 @@ from envs.gait_analysis import (
 )
 from envs.path_metrics import commanded_path_world, path_error_m
 from envs.numerics import norm
+from envs.robots.description import GRAVITY_MPS2, LEG_NAMES
 
 __all__ = [
     "GRAVITY_MPS2", "GAIT_NAMES", "LEG_NAMES", "Rollout",
@@ -47,7 +47,6 @@ __all__ = [
     "tracking_error_xy_mps", "tracking_error_yaw_radps",
 ]
 
-GRAVITY_MPS2 = 9.81
 #: Below this xy displacement (m) the cost of transport is undefined (NaN).
 MIN_COT_DISTANCE_M = 1e-3
 

@@ -18,9 +18,8 @@ import numpy as np
 
 from envs import metrics
 from envs.gaits.controller import Controller
-from envs.gaits.kinematics import forward_kinematics
+from envs.gaits.kinematics import standing_hip_height_m
 from envs.metrics import Rollout
-from envs.robots.description import RobotDescription
 
 #: Contact-phase metrics skip the 1 s start-up ramp of the scripted gaits and one more second of settling.
 GAIT_WINDOW_START_S = 2.0
@@ -28,11 +27,6 @@ GAIT_WINDOW_START_S = 2.0
 _RECORDED = ("time_s", "base_position_world", "base_rpy", "base_lin_vel_world", "base_lin_vel_body",
              "base_ang_vel_body", "joint_angles", "joint_velocities", "joint_torques", "foot_contacts",
              "foot_normal_forces", "foot_positions_world")
-
-
-def nominal_hip_height_m(robot: RobotDescription) -> float:
-    """Hip height above ground in the standing pose (rigid legs), m; the length scale of the Froude number."""
-    return float(-forward_kinematics(robot, robot.standing_angles)[:, 2].mean() + robot.foot_radius_m)
 
 
 def run_episode(env: gym.Env, controller: Controller, seconds: float, seed: int | None = None,
@@ -77,7 +71,7 @@ def run_episode(env: gym.Env, controller: Controller, seconds: float, seed: int 
         if truncated:
             break
     return Rollout(**{name: np.array(values) for name, values in rows.items()}, dt_s=dt,
-                   total_mass_kg=base.sim.total_mass_kg, hip_height_m=nominal_hip_height_m(base.robot),
+                   total_mass_kg=base.sim.total_mass_kg, hip_height_m=standing_hip_height_m(base.robot),
                    fell=fell, fall_time_s=fall_time)
 
 

@@ -30,7 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from envs._pybullet import BulletClient, pybullet, pybullet_data, quiet_stdout
-from envs.robots.description import RobotDescription
+from envs.config import EnvSettings
+from envs.robots.description import GRAVITY_MPS2, RobotDescription
 from envs.robots.urdf_files import resolve_robot_urdf  # noqa: F401  (re-exported: envs.sim.resolve_robot_urdf)
 from envs.numerics import matvec3
 from envs.state import RobotState
@@ -59,13 +60,14 @@ class PhysicsSettings:
             client (the laikago meshes), so envs load them only for ``render_mode="rgb_array"``.
     """
 
-    physics_hz: float = 500.0
-    solver_iterations: int = 20
-    ground_friction: float = 1.0
-    self_collision: bool = False
-    added_base_mass_kg: float = 0.0
-    terrain: str = "flat"
-    terrain_seed: int = 0
+    # The env's settings are the one source of the physics defaults.
+    physics_hz: float = EnvSettings.physics_hz
+    solver_iterations: int = EnvSettings.solver_iterations
+    ground_friction: float = EnvSettings.ground_friction
+    self_collision: bool = EnvSettings.self_collision
+    added_base_mass_kg: float = EnvSettings.added_base_mass_kg
+    terrain: str = EnvSettings.terrain
+    terrain_seed: int = EnvSettings.terrain_seed
     payload_body: bool = False
     gui: bool = False
     visual_shapes: bool = True
@@ -102,7 +104,7 @@ class Simulation:
     # ------------------------------------------------------------------ set-up
     def _load(self) -> None:
         p = self._p
-        p.setGravity(0, 0, -9.81)
+        p.setGravity(0, 0, -GRAVITY_MPS2)
         p.setPhysicsEngineParameter(fixedTimeStep=self.dt_s, numSolverIterations=self.settings.solver_iterations,
                                     numSubSteps=0, deterministicOverlappingPairs=1)
         if self.settings.gui:

@@ -12,7 +12,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from envs.gait_analysis import LEG_NAMES, footfall_segments  # noqa: E402
+from envs.gait_analysis import footfall_segments  # noqa: E402
+from envs.robots.description import LEG_NAMES  # noqa: E402
 from envs.metrics import Rollout  # noqa: E402
 from train.atomic import atomic_path  # noqa: E402
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from envs.gaits.force_plan import GRAVITY_MPS2, PlanReference
+from envs.gaits.force_plan import PlanReference
+from envs.robots.description import GRAVITY_MPS2
 from envs.gaits.rigid_body import RigidBodyModel
 
 

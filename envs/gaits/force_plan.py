@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-GRAVITY_MPS2 = 9.81
+from envs.robots.description import GRAVITY_MPS2
 #: Samples per stride of the precomputed reference trajectories.
 PLAN_SAMPLES = 256
 

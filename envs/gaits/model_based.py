@@ -43,14 +43,14 @@ from typing import Mapping
 import numpy as np
 
 from envs.gaits.body_feedback import BodyFeedback, BodyFeedbackGains
-from envs.gaits.force_plan import GRAVITY_MPS2, ForcePlan
+from envs.gaits.force_plan import ForcePlan
 from envs.gaits.force_qp import ForceQPSettings, StanceForceQP
-from envs.gaits.kinematics import forward_kinematics, leg_jacobian
+from envs.gaits.kinematics import forward_kinematics, leg_jacobian, standing_hip_to_foot_m
 from envs.gaits.model_based_presets import ModelBasedGait, get_model_based_gait
 from envs.gaits.rigid_body import RigidBodyModel, rigid_body_model
 from envs.gaits.scaling import scale_gait
 from envs.gaits.swing import SwingLegs, SwingSettings
-from envs.robots.description import RobotDescription
+from envs.robots.description import GRAVITY_MPS2, RobotDescription
 from envs.state import RobotState
 
 #: Env settings the controller is designed for: torque actions at a 250 Hz control rate, one physics step each
@@ -115,8 +115,7 @@ class ModelBasedController:
         self.name = f"model-based-{self.spec.name}"
         self.control_dt_s = float(control_dt_s)
         self._hips = robot.hip_positions
-        stand_feet = forward_kinematics(robot, robot.standing_angles)
-        self.body_height_m = float(self.spec.body_height_m or -stand_feet[:, 2].mean())
+        self.body_height_m = float(self.spec.body_height_m or standing_hip_to_foot_m(robot))
         nominal = self._hips + np.column_stack([np.zeros(4), robot.hip_lateral_offsets_m,
                                                 np.full(4, -self.body_height_m)])  # feet under the shoulders
         self.plan = ForcePlan(self.spec.stride_frequency_hz, self.spec.duty_factor, self.spec.phase_offsets,

@@ -20,7 +20,7 @@ import types
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-LEG_NAMES: tuple[str, str, str, str] = ("FR", "FL", "RR", "RL")
+from envs.robots.description import LEG_NAMES
 
 #: Valid ranges, shared with :mod:`envs.gaits.trajectory`.
 MAX_STRIDE_FREQUENCY_HZ = 5.0

@@ -14,13 +14,13 @@ from typing import Any, Mapping
 import numpy as np
 
 from envs.gaits import GAIT_PRESETS, GaitSpec, get_gait, leg_phases, stance_mask
-from envs.gaits.kinematics import forward_kinematics
+from envs.gaits.kinematics import standing_hip_to_foot_m
 from envs.gaits.spec import BODY_HEIGHT_RANGE_M, MAX_STRIDE_FREQUENCY_HZ
 from envs.state import RobotState
 from envs.tasks.commands import COMMAND_LIMITS, CommandGenerator
 from envs.tasks.common import Feature, Task
-from envs.tasks.velocity import (DEFAULT_GAIT_WEIGHTS, FootAirTime, VelocityTask, VelocityTaskSettings,
-                                 gait_contact_reward, velocity_terms)
+from envs.tasks.rewards import gait_contact_reward
+from envs.tasks.velocity import DEFAULT_GAIT_WEIGHTS, FootAirTime, VelocityTask, VelocityTaskSettings, velocity_terms
 
 
 class GaitTask(Task):
@@ -37,8 +37,8 @@ class GaitTask(Task):
         self.air_time = FootAirTime(control_dt_s)
         self.gait: GaitSpec = GAIT_PRESETS["trot"]
         self._clock = 0.0
-        # A gait without a body height means "the robot's standing height" (hip above ground, m).
-        self._standing_hip_height_m = float(-forward_kinematics(robot, robot.standing_angles)[:, 2].mean())
+        # A gait without a body height means the robot's standing height (hips above the foot centres, m).
+        self._standing_height_m = standing_hip_to_foot_m(robot)
 
     def command_source(self, settings: VelocityTaskSettings) -> CommandGenerator:
         return CommandGenerator(settings)  # the velocity task's commands
@@ -73,7 +73,7 @@ class GaitTask(Task):
 
     def features(self, state: RobotState) -> np.ndarray:
         g = self.gait
-        height = g.body_height_m if g.body_height_m is not None else self._standing_hip_height_m
+        height = g.body_height_m if g.body_height_m is not None else self._standing_height_m
         lo, hi = BODY_HEIGHT_RANGE_M
         params = np.array([2 * g.stride_frequency_hz / MAX_STRIDE_FREQUENCY_HZ - 1, 2 * g.duty_factor - 1,
                            *(2 * np.array(g.phase_offsets[1:]) - 1), 8 * g.swing_height_m - 1,

@@ -41,17 +41,12 @@ from typing import Any, Mapping
 import numpy as np
 
 from envs.config import check_interval, check_range, frozen_weights
-from envs.numerics import dot, norm
 from envs.robots.description import RobotDescription
 from envs.state import RobotState
 from envs.tasks.commands import COMMAND_LIMITS, CommandGenerator
 from envs.tasks.common import Feature, Task
-
-TRACKING_SIGMA_MPS = 0.25
-TRACKING_SIGMA_RADPS = 0.25
-#: Air time credited per step, at most (s), and the command norm below which steps earn nothing.
-AIR_TIME_CAP_S = 0.25
-MOVING_COMMAND = 0.05
+from envs.tasks.rewards import (ALIVE, TRACKING_SIGMA_MPS, TRACKING_SIGMA_RADPS, action_rate_penalty,
+                                air_time_reward, power_penalty, tilt_penalty, tracking_reward)
 
 DEFAULT_VELOCITY_WEIGHTS: Mapping[str, float] = MappingProxyType({
     "lin_vel_tracking": 2.0,
@@ -65,18 +60,6 @@ DEFAULT_VELOCITY_WEIGHTS: Mapping[str, float] = MappingProxyType({
     "alive": 0.25,
 })
 DEFAULT_GAIT_WEIGHTS: Mapping[str, float] = MappingProxyType({**DEFAULT_VELOCITY_WEIGHTS, "gait_contact": 0.5})
-
-
-def tracking_reward(error: float | np.ndarray, sigma: float) -> float:
-    """exp(−error² / sigma²): 1 at zero error, falling smoothly with |error| (error may be a vector: its norm)."""
-    err = np.asarray(error, dtype=float)
-    squared = dot(err, err) if err.ndim else float(err * err)
-    return float(np.exp(-squared / sigma**2))
-
-
-def gait_contact_reward(desired_stance: np.ndarray, contacts: np.ndarray) -> float:
-    """Fraction of the four feet whose measured contact equals the commanded stance (1 = all match)."""
-    return float(np.mean(np.asarray(desired_stance, bool) == np.asarray(contacts, bool)))
 
 
 class FootAirTime:
@@ -100,27 +83,20 @@ class FootAirTime:
         return self.landed_air_time_s
 
 
-def air_time_reward(landed_air_time_s: np.ndarray, command: np.ndarray) -> float:
-    """Σ min(t_air, AIR_TIME_CAP_S) over the feet that touched down this step; 0 while the command is ~zero."""
-    if norm(command) <= MOVING_COMMAND:
-        return 0.0
-    return float(np.minimum(landed_air_time_s, AIR_TIME_CAP_S).sum())
-
-
 def velocity_terms(state: RobotState, command: np.ndarray, action: np.ndarray,
                    previous_action: np.ndarray, landed_air_time_s: np.ndarray | None = None) -> dict[str, float]:
     """Unweighted velocity-task terms (see the module table)."""
-    v, w, g = state.base_lin_vel_body, state.base_ang_vel_body, state.projected_gravity_body
+    v, w = state.base_lin_vel_body, state.base_ang_vel_body
     return {
         "lin_vel_tracking": tracking_reward(v[:2] - command[:2], TRACKING_SIGMA_MPS),
         "ang_vel_tracking": tracking_reward(w[2] - command[2], TRACKING_SIGMA_RADPS),
         "lin_vel_z": float(-(v[2] ** 2)),
         "ang_vel_xy": float(-(w[0] ** 2 + w[1] ** 2)),
-        "orientation": float(-(g[0] ** 2 + g[1] ** 2)),
-        "energy": -state.mechanical_power_w,
-        "action_rate": float(-np.sum((np.asarray(action) - np.asarray(previous_action)) ** 2)),
+        "orientation": tilt_penalty(state.projected_gravity_body),
+        "energy": power_penalty(state.mechanical_power_w),
+        "action_rate": action_rate_penalty(action, previous_action),
         "feet_air_time": 0.0 if landed_air_time_s is None else air_time_reward(landed_air_time_s, command),
-        "alive": 1.0,
+        "alive": ALIVE,
     }
 
 

@@ -33,6 +33,8 @@ from envs.config import check_range, frozen_weights, is_number
 from envs.state import RobotState
 from envs.tasks.commands import HeldCommand, check_command
 from envs.tasks.common import Feature, Task
+from envs.tasks.rewards import (ALIVE, TRACKING_SIGMA_MPS, action_rate_penalty, power_penalty, tilt_penalty,
+                                tracking_reward)
 
 REWARD_TERMS: tuple[str, ...] = ("tracking", "lateral_drift", "yaw_drift", "orientation", "energy",
                                  "action_rate", "alive")
@@ -47,22 +49,20 @@ DEFAULT_REWARD_WEIGHTS: Mapping[str, float] = MappingProxyType({
     # learns that ending the episode early pays (seen: episode length 52 -> 9 steps over 250k steps at alive=0.2).
     "alive": 1.0,
 })
-TRACKING_SIGMA_MPS = 0.25
 
 
 def reward_terms(state: RobotState, action: np.ndarray, previous_action: np.ndarray,
                  target_speed_mps: float, tracking_sigma_mps: float = TRACKING_SIGMA_MPS) -> dict[str, float]:
     """Unweighted reward terms (see the module table; σ = ``tracking_sigma_mps``)."""
     v = state.base_lin_vel_body
-    g = state.projected_gravity_body
     return {
-        "tracking": float(np.exp(-((v[0] - target_speed_mps) ** 2) / tracking_sigma_mps**2)),
+        "tracking": tracking_reward(v[0] - target_speed_mps, tracking_sigma_mps),
         "lateral_drift": float(-(v[1] ** 2)),
         "yaw_drift": float(-(state.base_ang_vel_body[2] ** 2 + state.base_rpy[2] ** 2)),
-        "orientation": float(-(g[0] ** 2 + g[1] ** 2)),
-        "energy": -state.mechanical_power_w,
-        "action_rate": float(-np.add.reduce((np.asarray(action) - np.asarray(previous_action)) ** 2)),
-        "alive": 1.0,
+        "orientation": tilt_penalty(state.projected_gravity_body),
+        "energy": power_penalty(state.mechanical_power_w),
+        "action_rate": action_rate_penalty(action, previous_action),
+        "alive": ALIVE,
     }
 
 

@@ -15,7 +15,8 @@ from envs import metrics
 from envs._pybullet import BulletClient, pybullet, quiet_stdout
 from envs.gait_analysis import circular_distance_cycles
 from envs.gaits.controller import Controller
-from envs.gaits.force_plan import GRAVITY_MPS2, ForcePlan
+from envs.gaits.force_plan import ForcePlan
+from envs.robots.description import GRAVITY_MPS2
 from envs.gaits.force_qp import ForceQPSettings, StanceForceQP
 from envs.gaits.kinematics import forward_kinematics, leg_jacobian
 from envs.gaits.model_based import (MODEL_BASED_ENV_SETTINGS, ModelBasedSettings, make_model_based_controller,
@@ -26,7 +27,8 @@ from envs.gaits.scaling import froude_speed_mps
 from envs.gaits.swing import raibert_footholds, swing_trajectory
 from envs.robots import get_robot
 from envs.robots.urdf_files import resolve_robot_urdf
-from envs.rollout import nominal_hip_height_m, run_controller, run_episode
+from envs.gaits.kinematics import standing_hip_height_m
+from envs.rollout import run_controller, run_episode
 
 FAMILY = ["laikago_fast", "a1", "aliengo", "mini_cheetah"]
 GAIT_WINDOW_S = 3.0  # after the 0.5 s stand and the 1 s start-up ramp
@@ -239,7 +241,7 @@ def test_every_robot_stands_then_trots(name):
     assert np.all(r.foot_contacts[standing])
     assert np.degrees(np.abs(r.base_rpy[standing, :2])).max() < 2.0
     hip_height = heights.mean() + robot.hip_positions[:, 2].mean()
-    assert hip_height == pytest.approx(nominal_hip_height_m(robot), abs=0.03)
+    assert hip_height == pytest.approx(standing_hip_height_m(robot), abs=0.03)
     trotting = r.time_s >= 4.0
     assert np.mean(r.base_lin_vel_body[trotting, 0]) >= 0.7 * vx
     assert metrics.summarize(r, gait_window_start_s=4.0)["gait"] == "trot"
