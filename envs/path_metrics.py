@@ -16,10 +16,17 @@ class PathRecord(Protocol):
     """What the path metrics read from a recording (an :class:`envs.metrics.Rollout` has it all); a protocol, so
     that this module does not import :mod:`envs.metrics`, which re-exports it."""
 
-    base_position_world: np.ndarray  # (T, 3) m
-    base_rpy: np.ndarray  # (T, 3) rad
-    command: np.ndarray  # (T, 3) vx m/s, vy m/s, yaw rate rad/s (heading frame)
-    dt_s: float  # control period, s
+    @property
+    def base_position_world(self) -> np.ndarray: ...  # (T, 3) m
+
+    @property
+    def base_rpy(self) -> np.ndarray: ...  # (T, 3) rad
+
+    @property
+    def command(self) -> np.ndarray: ...  # (T, 3): vx m/s, vy m/s, yaw rate rad/s (heading frame)
+
+    @property
+    def dt_s(self) -> float: ...  # control period, s
 
     @property
     def num_steps(self) -> int: ...

@@ -9,14 +9,15 @@ does that), never passes its own copy to the metrics.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
 from envs import metrics
+from envs.env import quadruped_env
 from envs.gaits.controller import Controller
 from envs.gaits.kinematics import standing_hip_height_m
 from envs.metrics import Rollout
@@ -34,8 +35,8 @@ def run_episode(env: gym.Env, controller: Controller, seconds: float, seed: int 
                 on_step: Callable[[gym.Env, int], Any] | None = None) -> Rollout:
     """Roll ``controller`` out in ``env`` for up to ``seconds`` (or until the episode ends) and record it.
 
-    The controller acts on the env's command (``env.unwrapped.command``); row k of the recording holds the state
-    after step k and ``info["command"]`` of that step.
+    The controller acts on the env's command (:attr:`~envs.env.QuadrupedEnv.command`); row k of the recording holds
+    the state after step k and ``info["command"]`` of that step.
 
     Args:
         env: a quadgait env (wrappers allowed).
@@ -46,7 +47,7 @@ def run_episode(env: gym.Env, controller: Controller, seconds: float, seed: int 
         on_step: called as ``on_step(env, step_index)`` after reset (index 0) and after every step, e.g. to grab
             video frames.
     """
-    base = env.unwrapped
+    base = quadruped_env(env)
     obs, _ = env.reset(seed=seed, options=dict(options) if options else None)
     controller.reset()
     dt = base.control_dt_s
@@ -105,8 +106,8 @@ def summarize_episode(rollout: Rollout, *, controller: str, env_id: str, robot: 
 
 def run_controller(controller: Any, *, seconds: float, seed: int | None = 0, command: Any = None,
                    heading_rad: float | None = None, options: Mapping[str, Any] | None = None,
-                   settings: Mapping[str, Any] | None = None, env: gym.Env | None = None, render_mode: str | None = None,
-                   on_step: Callable[[gym.Env, int], Any] | None = None) -> Episode:
+                   settings: Mapping[str, Any] | None = None, env: gym.Env | None = None,
+                   render_mode: str | None = None, on_step: Callable[[gym.Env, int], Any] | None = None) -> Episode:
     """Run one episode of ``controller`` and summarise it.
 
     Args:
@@ -135,7 +136,7 @@ def run_controller(controller: Any, *, seconds: float, seed: int | None = 0, com
     if env is not None:
         if settings or render_mode is not None:
             raise ValueError("with env=..., the env's own settings and render mode are used")
-        base = env.unwrapped
+        base = quadruped_env(env)
         name = getattr(controller, "name", type(controller).__name__)
         env_id = base.spec.id if base.spec is not None else "?"
         rollout = run_episode(env, controller, seconds, seed, reset_options, on_step)
@@ -148,7 +149,7 @@ def run_controller(controller: Any, *, seconds: float, seed: int | None = 0, com
     try:
         ctrl = spec.make(env)
         rollout = run_episode(env, ctrl, seconds, seed, reset_options, on_step)
-        robot = env.unwrapped.settings.robot
+        robot = quadruped_env(env).settings.robot
     finally:
         env.close()
     in_range = spec.in_range(rollout.command.min(axis=0)) and spec.in_range(rollout.command.max(axis=0))
@@ -156,7 +157,11 @@ def run_controller(controller: Any, *, seconds: float, seed: int | None = 0, com
                                               seed=seed, command_in_training_range=in_range))
 
 
-def top_sustained_speed_mps(gait: str = "trot", commands_mps=tuple(round(0.5 + 0.1 * k, 1) for k in range(8)),
+#: Forward commands of :func:`top_sustained_speed_mps`: 0.5 ... 1.2 m/s.
+TOP_SPEED_COMMANDS_MPS: tuple[float, ...] = tuple(round(0.5 + 0.1 * k, 1) for k in range(8))
+
+
+def top_sustained_speed_mps(gait: str = "trot", commands_mps: tuple[float, ...] = TOP_SPEED_COMMANDS_MPS,
                             seconds: float = 20.0, seed: int = 0, **settings: Any) -> float:
     """A scripted gait's top speed: the best mean forward speed (m/s) over runs at ``commands_mps`` (default
     0.5 ... 1.2 m/s) that last ``seconds`` without falling; 0 if every run falls. The reference that structured

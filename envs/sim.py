@@ -31,9 +31,9 @@ import numpy as np
 
 from envs._pybullet import BulletClient, pybullet, pybullet_data, quiet_stdout
 from envs.config import EnvSettings
+from envs.numerics import matvec3
 from envs.robots.description import GRAVITY_MPS2, RobotDescription
 from envs.robots.urdf_files import resolve_robot_urdf  # noqa: F401  (re-exported: envs.sim.resolve_robot_urdf)
-from envs.numerics import matvec3
 from envs.state import RobotState
 
 MOTOR_CONTROL_MODES = ("pd", "torque")
@@ -230,7 +230,7 @@ class Simulation:
         q_urdf = self.robot.controller_to_urdf(joint_angles)
         qd = np.zeros(self.robot.num_joints) if joint_velocities is None else np.asarray(joint_velocities)
         qd_urdf = qd * self._directions
-        for j, angle, vel in zip(self.joint_ids, q_urdf, qd_urdf):
+        for j, angle, vel in zip(self.joint_ids, q_urdf, qd_urdf, strict=True):
             p.resetJointState(self.robot_id, j, float(angle), float(vel))
         self.time_s = 0.0
         self._last_torques = np.zeros(self.robot.num_joints)
@@ -308,12 +308,12 @@ class Simulation:
         get_states, set_motors, step = (pybullet.getJointStates, pybullet.setJointMotorControlArray,
                                         pybullet.stepSimulation)
         rid, ids, cid, mode = self.robot_id, self.joint_ids, self._cid, pybullet.TORQUE_CONTROL
-        joints = tuple(zip(commands, self._motor_params()))
+        joints = tuple(zip(commands, self._motor_params(), strict=True))
         taus: list[float] = []
         for _ in range(substeps):
             taus, forces = [], []
             for state, (command, (kp, kd, tau_max, qd_max, direction, offset)) in zip(
-                    get_states(rid, ids, physicsClientId=cid), joints):
+                    get_states(rid, ids, physicsClientId=cid), joints, strict=True):
                 qd = state[1] * direction
                 if pd:
                     tau = command - kp * ((state[0] - offset) * direction) - kd * qd
@@ -343,7 +343,7 @@ class Simulation:
         """Per joint (kp, kd, τ_max, q̇_max, direction, offset) as Python floats, rebuilt when the gains change."""
         if self._motor_param_cache is None:
             self._motor_param_cache = tuple(zip(*(a.tolist() for a in (
-                self._kp, self._kd, self._tau_max, self._qd_max, self._directions, self._offsets))))
+                self._kp, self._kd, self._tau_max, self._qd_max, self._directions, self._offsets)), strict=True))
         return self._motor_param_cache
 
     # ------------------------------------------------------------------ state

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import math
 
-
 #: Exit codes (docs/reliability.md). 1 is left to Python: an uncaught exception, i.e. a bug.
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2  # bad arguments, files or paths; one line on stderr, nothing run

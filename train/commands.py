@@ -52,7 +52,8 @@ def cmd_walk(args: argparse.Namespace) -> int:
         print(dumps(summary, indent=None))
     else:
         print(f"{summary['controller']} on {args.robot}: {summary['duration_s']:.1f} s, "
-              f"distance {summary['distance_m']:.2f} m, mean forward speed {summary['mean_speed_mps']:.3f} m/s (command {args.speed:.2f}), "
+              f"distance {summary['distance_m']:.2f} m, mean forward speed {summary['mean_speed_mps']:.3f} m/s "
+              f"(command {args.speed:.2f}), "
               f"heading drift {summary['heading_drift_deg']:.1f} deg, fell: {'yes' if rollout.fell else 'no'}, "
               f"gait measured: {summary['metrics']['gait']}")
         if args.video:
@@ -83,10 +84,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     import shlex
     import time
 
+    from envs.controllers import builtin_controller_names, check_controller_name
     from envs.robots import DEFAULT_ROBOT, get_robot
     from train.bench import report, runner
     from train.bench.scenarios import DEFAULT_SUITE, get_scenario
-    from envs.controllers import builtin_controller_names, check_controller_name
 
     controllers = list(dict.fromkeys(args.controller or builtin_controller_names()))
     for name in controllers:
@@ -239,7 +240,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     _trust_notice(args)
     info = export_onnx(resolve_policy(args.policy), args.onnx, trust_pickle=args.trust_pickle)
     width = info["obs_dim"] - 3 if info["command_input"] else info["obs_dim"]
-    inputs = f"input 'observation' float32 [batch, {width}] (raw{', normalisation folded in' if info['normalized'] else ''})"
+    folded = ", normalisation folded in" if info["normalized"] else ""
+    inputs = f"input 'observation' float32 [batch, {width}] (raw{folded})"
     if info["command_input"]:
         inputs = (f"inputs 'observation' float32 [batch, {width}] (raw, without the command; normalisation folded "
                   "in) and 'command' float32 [batch, 3] (vx m/s, vy m/s, yaw rate rad/s)")

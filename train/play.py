@@ -110,13 +110,14 @@ def _play_course(args: argparse.Namespace, spec) -> int:
 def _play_live(args: argparse.Namespace, spec) -> int:
     import gymnasium as gym
 
+    from envs.env import quadruped_env
     from envs.registry import command_range
     from envs.viewer import WindowClosed
 
     env = gym.make(spec.env_id, render_mode="human", max_episode_steps=10**9,
                    **{**spec.env_kwargs, "engine": args.engine})
     try:
-        base = env.unwrapped
+        base = quadruped_env(env)
         low, high = spec.command_range if spec.command_range is not None else command_range(spec.env_id)
         if np.array_equal(low, high):
             raise ValueError(f"{spec.name} runs in {spec.env_id}, whose task holds one command "

@@ -145,7 +145,9 @@ class GaitController:
             nominal_xy = self.generator.nominal_feet_hip_frame[:, :2]
             feet[:, :2] = nominal_xy + np.asarray(stride_scale).reshape(-1, 1) * (feet[:, :2] - nominal_xy)
         if ramp < 1.0:  # lift the feet gradually too, so the first steps are small
-            feet[:, 2] = -self.body_height_m + ramp * (feet[:, 2] + self.body_height_m)
+            height = self.body_height_m
+            assert height is not None  # set in __post_init__
+            feet[:, 2] = -height + ramp * (feet[:, 2] + height)
         if self.attitude_gain > 0 and roll_pitch is not None:
             roll, pitch = roll_pitch
             hips = self.robot.hip_positions

@@ -36,9 +36,9 @@ velocities, foot contact flags); foot positions come from forward kinematics, th
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 import numpy as np
 
@@ -141,19 +141,20 @@ class ModelBasedController:
         self.last_wrench_desired = self.last_wrench_achieved = np.zeros(6)
         self.last_qp_solved = True
 
-    def act(self, observation: np.ndarray, state: RobotState, time_s: float, command: np.ndarray) -> np.ndarray:
+    def act(self, observation: np.ndarray | None, state: RobotState, time_s: float, command: np.ndarray) -> np.ndarray:
         s = self.settings
         t = float(time_s)
         rot = rotation_from_quaternion(state.base_quaternion_world)
         yaw = math.atan2(rot[1, 0], rot[0, 0])
-        q, qd = state.joint_angles, state.joint_velocities
+        q = state.joint_angles
         feet_hip = forward_kinematics(self.robot, q)
         jac = leg_jacobian(self.robot, q)
         origin = state.base_position_world - rot @ self.body.state_frame_offset_m  # body-frame origin, world
         feet_world = origin + (feet_hip + self._hips) @ rot.T
-        if self._last_t is None or t < self._last_t:
-            self._start(feet_world, yaw)
-        dt = t - self._last_t if t > self._last_t else self.control_dt_s
+        last_t = self._last_t
+        if last_t is None or t < last_t:
+            last_t = self._start(feet_world, yaw)
+        dt = t - last_t if t > last_t else self.control_dt_s
         self._last_t = t
         com = origin + rot @ self.body.com_body_m
 
@@ -215,12 +216,14 @@ class ModelBasedController:
                 plane=self._plane, feet_world=feet_world, jac=jac)[free]
         return np.minimum(np.maximum(tau.reshape(-1) * self._inv_tau_max, -1.0), 1.0).astype(np.float32)
 
-    def _start(self, feet_world: np.ndarray, yaw: float) -> None:
+    def _start(self, feet_world: np.ndarray, yaw: float) -> float:
+        """Start an episode; returns the time of the (virtual) previous step, s."""
         self._last_t = -self.control_dt_s
         self.feedback.reset(yaw)
         self._ground_points = feet_world.copy()
         self._plane = self._ground_plane()
         self.swing.reset(feet_world)
+        return self._last_t
 
     def _ground_plane(self) -> np.ndarray:
         """Least-squares plane z = a + b·x + c·y (world) through the feet's last landing points: (a, b, c)."""

@@ -17,8 +17,9 @@ import dataclasses
 import math
 import numbers
 import types
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from envs.robots.description import LEG_NAMES
 
@@ -94,7 +95,7 @@ class GaitSpec:
             raise ValueError(f"phase_offsets must have length 4 (FR, FL, RR, RL) with values in "
                              f"[0, 1) cycles, got {len(offsets_in)} values: {offsets_in!r}")
         offsets = []
-        for leg, value in zip(LEG_NAMES, offsets_in):
+        for leg, value in zip(LEG_NAMES, offsets_in, strict=True):
             field = f"phase_offsets[{leg}]"
             off = _as_finite_float(field, value, "in [0, 1) cycles")
             if not 0.0 <= off < 1.0:
@@ -130,7 +131,7 @@ class GaitSpec:
         """Names of the dataclass fields, in declaration order."""
         return tuple(f.name for f in dataclasses.fields(cls))
 
-    def with_changes(self, **changes: Any) -> "GaitSpec":
+    def with_changes(self, **changes: Any) -> GaitSpec:
         """Return a re-validated copy with some fields replaced.
 
         Raises:
@@ -155,7 +156,7 @@ class GaitSpec:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "GaitSpec":
+    def from_dict(cls, data: Mapping[str, Any]) -> GaitSpec:
         """Build a spec from a mapping as produced by :meth:`to_dict`.
 
         Raises:

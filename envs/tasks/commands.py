@@ -128,7 +128,7 @@ class CommandGenerator:
         if state.time_s + 1e-9 >= self._next_change_s:
             self._change(rng, state)
         elif self.heading_rad is not None:
-            self.command[2] = self._heading_yaw_rate(state)
+            self.command[2] = self._heading_yaw_rate(self.heading_rad, state)
 
     def _change(self, rng: np.random.Generator, state: RobotState) -> None:
         s = self.settings
@@ -149,11 +149,11 @@ class CommandGenerator:
                 self.heading_rad = float(rng.uniform(-np.pi, np.pi))
             self._next_change_s = state.time_s + s.command_resample_s
         if self.heading_rad is not None:
-            self.command[2] = self._heading_yaw_rate(state)
+            self.command[2] = self._heading_yaw_rate(self.heading_rad, state)
 
-    def _heading_yaw_rate(self, state: RobotState) -> float:
+    def _heading_yaw_rate(self, heading_rad: float, state: RobotState) -> float:
         lo, hi = self.settings.yaw_rate_range_radps
-        return float(np.clip(self.settings.heading_gain * wrap_angle(self.heading_rad - state.yaw_rad), lo, hi))
+        return float(np.clip(self.settings.heading_gain * wrap_angle(heading_rad - state.yaw_rad), lo, hi))
 
 
 def parse_schedule(value: Any) -> np.ndarray:

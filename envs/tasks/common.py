@@ -9,8 +9,9 @@ reports it as ``info["command"]``. Nobody else supplies a command.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -20,8 +21,9 @@ from envs.robots.description import RobotDescription
 from envs.state import RobotState
 from envs.tasks.commands import CommandSource, HeldCommand
 
-#: One observation block: (name, size, symmetric bound). Values are clipped to [-bound, bound].
-Feature = tuple[str, int, float]
+#: One observation block: (name, size, symmetric bound: one number, or one per entry). Values are clipped to
+#: [-bound, bound].
+Feature = tuple[str, int, float | np.ndarray]
 
 #: Tipping limit: the episode ends when the body z axis is more than this far from vertical.
 MAX_TILT_RAD = np.deg2rad(60.0)

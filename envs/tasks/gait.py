@@ -9,7 +9,8 @@ feet whose measured contact matches the clock's stance/swing.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 

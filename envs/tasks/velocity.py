@@ -34,9 +34,10 @@ gait_contact       fraction of feet whose contact equals the         0.5       g
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -45,8 +46,16 @@ from envs.robots.description import RobotDescription
 from envs.state import RobotState
 from envs.tasks.commands import COMMAND_LIMITS, CommandGenerator
 from envs.tasks.common import Feature, Task
-from envs.tasks.rewards import (ALIVE, TRACKING_SIGMA_MPS, TRACKING_SIGMA_RADPS, action_rate_penalty,
-                                air_time_reward, power_penalty, tilt_penalty, tracking_reward)
+from envs.tasks.rewards import (
+    ALIVE,
+    TRACKING_SIGMA_MPS,
+    TRACKING_SIGMA_RADPS,
+    action_rate_penalty,
+    air_time_reward,
+    power_penalty,
+    tilt_penalty,
+    tracking_reward,
+)
 
 DEFAULT_VELOCITY_WEIGHTS: Mapping[str, float] = MappingProxyType({
     "lin_vel_tracking": 2.0,
@@ -125,7 +134,7 @@ class VelocityTaskSettings:
     reward_weights: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name, limit in zip(("vx_range_mps", "vy_range_mps", "yaw_rate_range_radps"), COMMAND_LIMITS):
+        for name, limit in zip(("vx_range_mps", "vy_range_mps", "yaw_rate_range_radps"), COMMAND_LIMITS, strict=True):
             check_interval(self, name, -float(limit), float(limit))
         check_range(self, "command_resample_s", 0.0, 3600.0, low_inclusive=False)
         check_range(self, "standing_probability", 0.0, 1.0)

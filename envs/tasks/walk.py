@@ -23,9 +23,10 @@ alive           +1                                                 survive
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -33,8 +34,14 @@ from envs.config import check_range, frozen_weights, is_number
 from envs.state import RobotState
 from envs.tasks.commands import HeldCommand, check_command
 from envs.tasks.common import Feature, Task
-from envs.tasks.rewards import (ALIVE, TRACKING_SIGMA_MPS, action_rate_penalty, power_penalty, tilt_penalty,
-                                tracking_reward)
+from envs.tasks.rewards import (
+    ALIVE,
+    TRACKING_SIGMA_MPS,
+    action_rate_penalty,
+    power_penalty,
+    tilt_penalty,
+    tracking_reward,
+)
 
 REWARD_TERMS: tuple[str, ...] = ("tracking", "lateral_drift", "yaw_drift", "orientation", "energy",
                                  "action_rate", "alive")

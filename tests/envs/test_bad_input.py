@@ -81,7 +81,7 @@ def test_invalid_settings_raise_at_construction(kwargs, message):
 @pytest.mark.filterwarnings("ignore:.*not in the possible render_modes")  # gymnasium warns first; we then raise
 def test_unknown_render_mode_lists_valid():
     with pytest.raises(ValueError, match="unknown render_mode 'video'; valid: None, rgb_array, human"):
-        gym.make("quadgait/LaikagoWalk-v0", render_mode="video").unwrapped
+        gym.make("quadgait/LaikagoWalk-v0", render_mode="video")
 
 
 def test_numpy_scalars_are_accepted_as_numbers(make_env):

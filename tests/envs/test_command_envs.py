@@ -19,7 +19,7 @@ VELOCITY, GAIT = "quadgait/LaikagoVelocity-v1", "quadgait/LaikagoGait-v1"
 def test_tracking_reward_is_maximal_at_perfect_tracking_and_falls_off():
     assert reward_shapes.tracking_reward(0.0, 0.25) == 1.0
     values = [reward_shapes.tracking_reward(e, 0.25) for e in (0.0, 0.1, 0.2, 0.4, 1.0)]
-    assert all(a > b for a, b in zip(values, values[1:]))
+    assert all(a > b for a, b in zip(values, values[1:], strict=False))
     assert reward_shapes.tracking_reward(np.array([0.3, 0.4]), 0.5) == pytest.approx(np.exp(-1.0))  # |e| = 0.5
     assert reward_shapes.tracking_reward(-0.2, 0.25) == reward_shapes.tracking_reward(0.2, 0.25)
 

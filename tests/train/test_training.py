@@ -83,7 +83,7 @@ def test_train_resume_evaluate_export(tmp_path, capsys):
     assert yaml.safe_load((run / "config.yaml").read_text())["resumed_from"]["checkpoint_step"] == 2048
     assert len((run / "command.txt").read_text().splitlines()) == 2
     rows = [line.split(",") for line in (run / "eval.csv").read_text().splitlines()[1:]]
-    assert all(float(a[1]) <= float(b[1]) for a, b in zip(rows, rows[1:]))  # the wall clock carries over
+    assert all(float(a[1]) <= float(b[1]) for a, b in zip(rows, rows[1:], strict=False))  # the wall clock carries over
 
     summary = evaluate(run, seconds=1.0, seed=0)
     for key in ("distance_m", "mean_speed_mps", "heading_drift_deg", "fell", "metrics"):

@@ -9,9 +9,10 @@ options (:meth:`Scenario.reset_options`, passed to :func:`envs.rollout.run_contr
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 # 2.1: keyboard-style straight commands (yaw rate 0, no heading feedback), rough-2, push-12ns;
 # 2.0: steering scenarios and a course; straight commands hold the heading; 1.1: terrain
