@@ -17,7 +17,7 @@ POSITION_CONTROL motors are cheap but are velocity constraints, a different moto
 cost of transport move by 7-33%), so the law stays in Python, in a lean loop (:meth:`Simulation._run_motors`).
 
 Stability: at 250 Hz, kp = 300 N·m/rad and kd = 3 N·m·s/rad give kd·dt/I ≈ 0.9 and kp·dt²/I ≈ 0.35 for the
-lightest joint (calf, I ≈ 0.014 kg·m²), inside the explicit bound; ``tests/envs/test_sim.py`` checks the pose holds.
+lightest joint (calf, I ≈ 0.014 kg·m²), inside the explicit bound; ``tests/envs/test_env.py`` checks the pose holds.
 """
 
 from __future__ import annotations

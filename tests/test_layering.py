@@ -3,7 +3,8 @@
 * the library (``envs``) never imports ``train`` (the command line, training and the benchmark runner);
 * gaits, tasks, metrics and gait analysis are pure numpy: neither they nor anything they import reach PyBullet or
   the simulation shell (``envs.sim``), so they load and are unit-tested without a physics client;
-* no import cycle inside the packages.
+* no import cycle inside the packages;
+* each shared constant is defined in one module (the others import it).
 
 Every import counts: at module level, inside a function (a lazy import is still a dependency) and under
 ``TYPE_CHECKING`` (an annotation-only cycle is still two modules that need each other). Importing ``envs.gaits``
@@ -150,3 +151,24 @@ def test_a_physics_import_is_caught():
 
 def test_no_import_cycles():
     assert import_cycles() == []
+
+
+#: Constants that used to be defined in several places; each now has one home.
+SHARED_CONSTANTS = {"GRAVITY_MPS2": "envs.robots.description", "LEG_NAMES": "envs.robots.description",
+                    "COMMAND_LIMITS": "envs.tasks.commands", "TRACKING_SIGMA_MPS": "envs.tasks.rewards"}
+
+
+def test_each_shared_constant_is_defined_once():
+    homes: dict[str, list[str]] = {name: [] for name in SHARED_CONSTANTS}
+    for module, path in project_modules().items():
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, ast.AnnAssign):
+                targets = [node.target]
+            else:
+                continue
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id in homes:
+                    homes[target.id].append(module)
+    assert homes == {name: [home] for name, home in SHARED_CONSTANTS.items()}

@@ -180,7 +180,7 @@ class GaitSpec:
 
 # --------------------------------------------------------------------- presets
 # Tuned in simulation on the Laikago (PD kp 300, 250 Hz physics, attitude gain 0.5) with sweeps over frequency,
-# duty factor, swing height and body height; each survives 20 s on flat ground (tests/gaits/test_presets.py).
+# duty factor, swing height and body height; each survives 20 s on flat ground (tests/envs/gaits/test_gaits_in_sim.py).
 # Bound and pronk keep a high duty factor and low feet: the open-loop controller has no flight phase, so these
 # are "shuffling" versions of the gaits (their footfall timing matches the gait; their speed is low).
 # name:   (frequency Hz, duty, (FR,   FL,   RR,   RL),  swing height m, body (hip) height m or None = standing)
