@@ -23,9 +23,9 @@ import numpy as np
 from envs._pybullet import pybullet
 from envs.actions import ActionMap
 from envs.config import EnvSettings, split_settings
+from envs.engine import Engine, make_engine
 from envs.numerics import norm
 from envs.robots import get_robot
-from envs.engine import Engine, make_engine
 from envs.sim import PhysicsSettings, Simulation
 from envs.state import RobotState
 from envs.tasks.common import Task, layout_and_bounds, proprio_features, proprio_values

@@ -243,7 +243,7 @@ class Simulation:
         p = self._p
         p.resetBasePositionAndOrientation(self.robot_id, state.base_position_world.tolist(),
                                           state.base_quaternion_world.tolist())
-        for j, angle in zip(self.joint_ids, self.robot.controller_to_urdf(state.joint_angles)):
+        for j, angle in zip(self.joint_ids, self.robot.controller_to_urdf(state.joint_angles), strict=True):
             p.resetJointState(self.robot_id, j, float(angle))
 
     def set_payload(self, mass_kg: float, offset_body_m: np.ndarray) -> None:

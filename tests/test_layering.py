@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("envs", "train", "quadgait")
 #: Modules that must not reach PyBullet or the simulation shell, by name prefix.
 PURE = ("envs.gaits", "envs.tasks", "envs.metrics", "envs.path_metrics", "envs.gait_analysis")
-#: What a pure module must not reach: PyBullet itself, the project's loader of it and the simulation shell.
-PHYSICS = ("pybullet", "envs._pybullet", "envs.sim")
+#: What a pure module must not reach: the physics engines, the project's loader of PyBullet and the simulation
+#: shells (PyBullet's and the MuJoCo twin's).
+PHYSICS = ("pybullet", "envs._pybullet", "envs.sim", "mujoco", "envs.mujoco_sim")
 
 
 def _module_name(path: Path) -> str:
