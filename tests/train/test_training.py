@@ -48,7 +48,7 @@ def _normalizer(path: Path):
 def _eval_steps(run: Path) -> list[int]:
     lines = (run / "eval.csv").read_text().splitlines()
     assert lines[0] == ("step,wall_clock_s,mean_speed_mps,fell,distance_m,tracking_error_xy_mps,"
-                        "tracking_error_yaw_radps")
+                        "tracking_error_yaw_radps,stood_still")
     return [int(line.split(",")[0]) for line in lines[1:]]
 
 
