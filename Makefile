@@ -54,6 +54,11 @@ train-steer-residual: $(STAMP)
 		--out runs/steer-residual
 	$(VENV)/bin/quadgait play runs/steer-residual --course figure-eight --video runs/steer-residual/figure-eight.mp4
 
+## Lint: ruff over the repository, mypy over the library (settings in pyproject.toml)
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy envs
+
 ## Fast test suite (slow tests excluded)
 test: $(STAMP)
 	$(PY) -m pytest -m "not slow" -q

@@ -40,7 +40,8 @@ def main() -> None:
         parallel = run(Path(tmp) / "parallel", args.episodes, args.workers)
         same = numbers(Path(tmp) / "serial") == numbers(Path(tmp) / "parallel")
         cells = len(numbers(Path(tmp) / "serial"))
-    print(f"# Default suite: {cells} episodes (6 gaits x {cells // (6 * args.episodes)} scenarios x {args.episodes}), {os.cpu_count()} CPUs\n")
+    print(f"# Default suite: {cells} episodes (6 gaits x {cells // (6 * args.episodes)} scenarios x {args.episodes}), "
+          f"{os.cpu_count()} CPUs\n")
     print("| run | wall-clock (s) | episodes/s | speed-up |")
     print("|---|---:|---:|---:|")
     print(f"| serial | {serial:.1f} | {cells / serial:.2f} | 1.00x |")

@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 from concurrent.futures import ProcessPoolExecutor
 
-import numpy as np
-
 SPEEDS = tuple(round(0.1 * k, 1) for k in range(1, 13))
 USABLE_TOLERANCE = 0.25
 

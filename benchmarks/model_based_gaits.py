@@ -56,9 +56,10 @@ def run(job: dict) -> dict:
     keep = r.time_s >= GAIT_WINDOW_S
     yaw = np.unwrap(r.base_rpy[keep, 2])
     span = r.time_s[keep][-1] - r.time_s[keep][0] if keep.sum() > 1 else float("nan")
-    return {**summary, **job, "measured": summary["gait"], "settled_yaw_rate_radps": float((yaw[-1] - yaw[0]) / span) if keep.sum() > 1 else
-            float("nan"), "settled_speed_mps": float(np.mean(r.base_lin_vel_body[keep, 0])) if keep.any() else
-            float("nan")}
+    yaw_rate = float((yaw[-1] - yaw[0]) / span) if keep.sum() > 1 else float("nan")
+    speed = float(np.mean(r.base_lin_vel_body[keep, 0])) if keep.any() else float("nan")
+    return {**summary, **job, "measured": summary["gait"], "settled_yaw_rate_radps": yaw_rate,
+            "settled_speed_mps": speed}
 
 
 def _fmt(values) -> str:
@@ -145,7 +146,8 @@ def top_speed_table(pool: ProcessPoolExecutor, seconds: float) -> None:
     print("| command (m/s) | fell | mean speed (m/s) | speed after 3 s (m/s) | measured gait |")
     print("|---:|---|---:|---:|---|")
     for r in pool.map(run, jobs):
-        print(f"| {r['command'][0]:.1f} | {'yes, at %.1f s' % r['time_to_fall_s'] if r['fell'] else 'no'} | "
+        fell = f"yes, at {r['time_to_fall_s']:.1f} s" if r["fell"] else "no"
+        print(f"| {r['command'][0]:.1f} | {fell} | "
               f"{r['mean_forward_speed_mps']:.3f} | {r['settled_speed_mps']:.3f} | {r['measured']} |")
 
 
@@ -193,7 +195,7 @@ def main() -> None:
           f"{platform.python_version()})")
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         if "gaits" in args.tables:
-            print(f"\nSix gaits at their design speeds, laikago_fast, flat ground, seed 0:\n")
+            print("\nSix gaits at their design speeds, laikago_fast, flat ground, seed 0:\n")
             jobs = [{"gait": g, "command": (get_model_based_gait(g).design_speed_mps, 0.0, 0.0),
                      "seconds": args.seconds, "seed": 0} for g in GAITS]
             gait_table(list(pool.map(run, jobs)))

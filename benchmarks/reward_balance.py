@@ -51,14 +51,14 @@ def main() -> None:
             walk = []
             for s in range(args.episodes):
                 trot.reset()
-                walk.append(episode_return(env, s, lambda o, st, c: trot.act(o, st, st.time_s, c)))
+                walk.append(episode_return(env, s, lambda o, st, c, trot=trot: trot.act(o, st, st.time_s, c)))
         finally:
             env.close()
         ret_s, ret_w = np.mean([r[0] for r in stand]), np.mean([r[0] for r in walk])
         per_s = sum(r[0] for r in stand) / sum(r[1] for r in stand)
         per_w = sum(r[0] for r in walk) / sum(r[1] for r in walk)
-        print(f"| {env_id} | {settings or 'defaults'} | {ret_s:.0f} | {ret_w:.0f} | {ret_s / ret_w:.2f} | {per_s:.3f} | "
-              f"{per_w:.3f} | {per_s / per_w:.2f} | {sum(r[2] for r in stand)}/{len(stand)}, "
+        print(f"| {env_id} | {settings or 'defaults'} | {ret_s:.0f} | {ret_w:.0f} | {ret_s / ret_w:.2f} | "
+              f"{per_s:.3f} | {per_w:.3f} | {per_s / per_w:.2f} | {sum(r[2] for r in stand)}/{len(stand)}, "
               f"{sum(r[2] for r in walk)}/{len(walk)} |")
 
 

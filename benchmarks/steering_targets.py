@@ -80,8 +80,9 @@ def main() -> None:
                 if not cell or not cell["succeeded"]:
                     row.append("–")
                     continue
-                text = (f"xy {_mean(cell, 'tracking_error_xy_mps'):.2f}, yaw {_mean(cell, 'tracking_error_yaw_radps'):.2f}"
-                        f", drift {_mean(cell, 'heading_drift_deg'):.1f}°")
+                text = (f"xy {_mean(cell, 'tracking_error_xy_mps'):.2f}, "
+                        f"yaw {_mean(cell, 'tracking_error_yaw_radps'):.2f}, "
+                        f"drift {_mean(cell, 'heading_drift_deg'):.1f}°")
                 if scenario == "figure-eight":
                     text += f", path {_mean(cell, 'path_error_m'):.2f} m"
                 row.append(text + f", falls {cell['falls']}/{cell['episodes']}")

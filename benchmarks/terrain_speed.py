@@ -66,7 +66,8 @@ def main() -> None:
             trot[terrain] = max(trot[terrain], sps)
     print(f"# LaikagoWalk-v0 (laikago_fast) env steps/s by terrain, one core, {args.steps} steps, best of "
           f"{args.repeats}\n")
-    print("| terrain | stand: steps/s | stand vs flat | trot replay: steps/s | trot vs flat | trot replay fell at (s) |")
+    print("| terrain | stand: steps/s | stand vs flat | trot replay: steps/s | trot vs flat "
+          "| trot replay fell at (s) |")
     print("|---|---:|---:|---:|---:|---:|")
     for terrain in TERRAINS:
         fall = "-" if fell[terrain] is None else f"{fell[terrain]:.1f}"

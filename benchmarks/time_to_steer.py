@@ -33,8 +33,8 @@ ENV_ID = "quadgait/LaikagoSteerPrior-v0"
 
 def criterion_text() -> str:
     return (f"xy velocity error <= {XY_MPS} m/s and yaw-rate error <= {YAW_RADPS} rad/s (means over the evaluation "
-            f"episodes, whole {EPISODE_S:g} s episodes), no fall, and no episode that stood still when its command asked "
-            f"for motion (|command| >= 0.1 with an error of half the command or more)")
+            f"episodes, whole {EPISODE_S:g} s episodes), no fall, and no episode that stood still when its command "
+            f"asked for motion (|command| >= 0.1 with an error of half the command or more)")
 
 
 def first_hit(rows: list[dict]) -> dict | None:

@@ -7,8 +7,8 @@ Usage (from the repository root)::
 
 Prints Markdown tables. Rows, interleaved, best of ``repeats``:
 
-* **env only**: the training's own vector env (``train.training.make_vec_env``: one process per env, episode statistics, the
-  training episode length) stepping random actions, ``--env-steps`` env steps after start-up;
+* **env only**: the training's own vector env (``train.training.make_vec_env``: one process per env, episode
+  statistics, the training episode length) stepping random actions, ``--env-steps`` env steps after start-up;
 * **train**: :func:`train.training.train` (PPO) for ``--timesteps`` env steps into a temporary folder, in this
   process: ``end to end`` counts from the call (env processes, model, evaluation env) to the return (final model
   written); ``learning`` counts ``model.learn`` only;
@@ -81,7 +81,7 @@ def env_only(n_envs: int, env_kwargs: dict, max_steps: int, env_steps: int) -> d
             venv.step(rng.uniform(-1.0, 1.0, shape).astype(np.float32))
         wall = time.perf_counter() - t0
         main = time.process_time() - main0
-        workers = [cpu_seconds(p) - w for p, w in zip(pids, workers0)]
+        workers = [cpu_seconds(p) - w for p, w in zip(pids, workers0, strict=True)]
     finally:
         venv.close()
     steps = vec_steps * n_envs
@@ -91,9 +91,10 @@ def env_only(n_envs: int, env_kwargs: dict, max_steps: int, env_steps: int) -> d
 
 
 def train_run(n_envs: int, timesteps: int, hyperparams: Path, speedups: bool) -> dict:
+    from stable_baselines3.common.callbacks import BaseCallback
+
     import train.throughput as throughput
     import train.training as training
-    from stable_baselines3.common.callbacks import BaseCallback
 
     made: list = []
 
@@ -115,7 +116,7 @@ def train_run(n_envs: int, timesteps: int, hyperparams: Path, speedups: bool) ->
         def _on_training_end(self) -> None:  # (runs after the evaluation worker delivered its last result)
             self.end = time.perf_counter()
             self.main = time.process_time() - self.main0
-            self.workers = [cpu_seconds(p) - w for p, w in zip(self.pids, self.workers0)]
+            self.workers = [cpu_seconds(p) - w for p, w in zip(self.pids, self.workers0, strict=True)]
             worker = getattr(made[0].evaluator, "_process", None) if made else None
             self.eval = cpu_seconds(worker.pid) if worker is not None else 0.0
             self.steps = self.num_timesteps

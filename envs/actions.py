@@ -26,11 +26,11 @@ from typing import Any, ClassVar
 import numpy as np
 
 from envs.config import check_choice, check_range
+from envs.engine import Engine
 from envs.gaits import get_gait
 from envs.gaits.controller import CommandRateLimiter, GaitController
 from envs.robots import JOINT_LABELS, LEG_NAMES
 from envs.robots.description import RobotDescription
-from envs.engine import Engine
 from envs.sim import MOTOR_CONTROL_MODES
 from envs.state import RobotState
 from envs.tasks.common import Feature

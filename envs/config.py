@@ -11,11 +11,23 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from envs.robots import DEFAULT_ROBOT, get_robot
+
+#: The physics engines (:mod:`envs.engine` builds them); here, with the settings that name one, so that checking a
+#: setting does not load an engine.
+ENGINES: tuple[str, ...] = ("pybullet", "mujoco")
+
+
+def check_engine(name: object) -> str:
+    """``name`` if it is a known engine; otherwise ``ValueError`` listing them."""
+    if name not in ENGINES:
+        raise ValueError(f"unknown engine {name!r}; valid engines: {', '.join(ENGINES)}")
+    return str(name)
 
 
 @dataclass(frozen=True)
@@ -93,8 +105,6 @@ class EnvSettings:
             check_bool(self, flag)
         check_int(self, "render_width", 16, 4096)
         check_int(self, "render_height", 16, 4096)
-        from envs.engine import check_engine
-
         check_engine(self.engine)
         if self.engine == "mujoco":
             unsupported = [name for name, on in (("terrain=" + repr(self.terrain), self.terrain != "flat"),

@@ -10,9 +10,10 @@ one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -64,13 +65,15 @@ class ControllerSpec:
             return "any command"
         low, high = self.command_range
         parts = []
-        for name, unit, lo, hi in zip(("vx", "vy", "yaw rate"), ("m/s", "m/s", "rad/s"), low, high):
+        for name, unit, lo, hi in zip(("vx", "vy", "yaw rate"), ("m/s", "m/s", "rad/s"), low, high, strict=True):
             parts.append(f"{name} {lo:g} {unit}" if lo == hi else f"{name} {lo:g}..{hi:g} {unit}")
         return ", ".join(parts)
 
     def make(self, env: gym.Env) -> Controller:
         """Build the controller for ``env`` (made from :attr:`env_id` and :attr:`env_kwargs`, plus conditions)."""
-        base = env.unwrapped
+        from envs.env import quadruped_env
+
+        base = quadruped_env(env)
         if self.kind == "model_based":
             from envs.gaits.model_based import make_model_based_controller
 
@@ -86,6 +89,8 @@ class ControllerSpec:
             return GaitController(base.robot, get_gait(self.name), action_map.settings.action_scale)
         from envs.policies.loading import PolicyController
 
+        if self.path is None:
+            raise ValueError(f"the policy controller {self.name!r} has no run folder or model path")
         return PolicyController(self.path, env, trust_pickle=self.trust_pickle)
 
 

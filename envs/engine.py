@@ -18,12 +18,10 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from envs.config import ENGINES, check_engine  # noqa: F401  (ENGINES re-exported: the names live with the settings)
 from envs.robots.description import RobotDescription
 from envs.state import RobotState
 from envs.terrain import TerrainSpec
-
-#: Engine names accepted by ``gymnasium.make(..., engine=...)``.
-ENGINES: tuple[str, ...] = ("pybullet", "mujoco")
 
 
 @runtime_checkable
@@ -74,13 +72,6 @@ class Engine(Protocol):
 
     def close(self) -> None:
         """Release the engine's resources (idempotent)."""
-
-
-def check_engine(name: object) -> str:
-    """``name`` if it is a known engine; otherwise ``ValueError`` listing them."""
-    if name not in ENGINES:
-        raise ValueError(f"unknown engine {name!r}; valid engines: {', '.join(ENGINES)}")
-    return str(name)
 
 
 def make_engine(name: str, robot: RobotDescription, settings) -> Engine:

@@ -13,21 +13,22 @@ shows how to add a task or an action space.
 
 from __future__ import annotations
 
-import math
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
 from envs._pybullet import pybullet
+from envs.actions import ActionMap
 from envs.config import EnvSettings, split_settings
+from envs.engine import Engine, make_engine
 from envs.numerics import norm
 from envs.robots import get_robot
-from envs.engine import Engine, make_engine
 from envs.sim import PhysicsSettings, Simulation
 from envs.state import RobotState
-from envs.tasks.common import layout_and_bounds, proprio_features, proprio_values
+from envs.tasks.common import Task, layout_and_bounds, proprio_features, proprio_values
 from envs.viewer import Viewer, display_available
 from envs.world import World
 
@@ -57,16 +58,17 @@ class QuadrupedEnv(gym.Env):
 
     metadata = {"render_modes": list(RENDER_MODES), "render_fps": 50}
 
-    def __init__(self, render_mode: str | None = None, *, task: str = "walk", action: str = "joint_targets",
+    def __init__(self, render_mode: str | None = None, *, task: str | type[Task] = "walk",
+                 action: str | type[ActionMap] = "joint_targets",
                  **settings: Any) -> None:
-        from envs.registry import ACTIONS, TASKS, lookup
+        from envs.registry import lookup_action, lookup_task
 
         if render_mode is not None and render_mode not in ("rgb_array", "human"):
             raise ValueError(f"unknown render_mode {render_mode!r}; valid: None, rgb_array, human")
         if render_mode == "human" and not display_available():
             raise RuntimeError("the PyBullet GUI needs a display (DISPLAY is not set); use render_mode='rgb_array' "
                                "or run under xvfb-run")
-        task_cls, action_cls = lookup(TASKS, task, "task"), lookup(ACTIONS, action, "action")
+        task_cls, action_cls = lookup_task(task), lookup_action(action)
         parts = split_settings(settings, {"env": EnvSettings, "task": task_cls.Settings,
                                           "action": action_cls.Settings})
         self.settings: EnvSettings = parts["env"]
@@ -106,7 +108,7 @@ class QuadrupedEnv(gym.Env):
         self._check_open()
         options = self._check_options(options)
         super().reset(seed=seed)
-        if self._steps > 0:
+        if self._steps > 0 and self._state is not None:
             travelled = norm(self._state.base_position_world[:2] - self._start_xy)
             self.world.end_episode(travelled, self._commanded_m)
             if self.world.terrain != self.sim.terrain.name:
@@ -120,7 +122,7 @@ class QuadrupedEnv(gym.Env):
         # Constant during an episode, so built once here rather than in every step's info.
         self._privileged = {"total_mass_kg": self.sim.total_mass_kg,
                             "added_base_mass_kg": self.settings.added_base_mass_kg, **self.world.privileged(self.sim)}
-        self._last_action = np.zeros(self.action_space.shape[0])
+        self._last_action = np.zeros(len(self.action_layout))
         self.task.reset(self.np_random, options, self._state)
         self.action_map.reset()
         self._steps, self._commanded_m, self._last_push = 0, 0.0, None
@@ -190,6 +192,16 @@ class QuadrupedEnv(gym.Env):
     def command(self) -> np.ndarray:
         """The task's command in effect: (vx m/s, vy m/s, yaw rate rad/s), a fresh array."""
         return self.task.command.copy()
+
+    def set_command(self, command: Any) -> None:
+        """Drive live: the task holds ``command`` (vx m/s, vy m/s, yaw rate rad/s, heading frame) from the next
+        step on. For a whole episode, reset with ``options={"command": ...}`` instead.
+
+        Raises:
+            ValueError: not 3 finite numbers, out of range, or a command the task cannot hold (the walk task
+                refuses sideways and turning commands).
+        """
+        self.task.set_command(command)
 
     @property
     def viewer(self) -> Viewer | None:
@@ -314,3 +326,15 @@ class QuadrupedEnv(gym.Env):
         if target > now:
             time.sleep(target - now)
         self._wall_clock = max(target, now)
+
+
+def quadruped_env(env: gym.Env) -> QuadrupedEnv:
+    """The :class:`QuadrupedEnv` under any wrappers of ``env`` (``env.unwrapped``, typed).
+
+    Raises:
+        TypeError: ``env`` is not a quadgait env.
+    """
+    base = env.unwrapped
+    if not isinstance(base, QuadrupedEnv):
+        raise TypeError(f"expected a quadgait env (QuadrupedEnv, any wrappers), got {type(base).__name__}")
+    return base

@@ -14,11 +14,10 @@ Conventions
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-LEG_NAMES: tuple[str, str, str, str] = ("FR", "FL", "RR", "RL")
 FR, FL, RR, RL = 0, 1, 2, 3
 
 GAIT_NAMES: tuple[str, ...] = (
@@ -113,7 +112,7 @@ def footfall_segments(
     segments: list[list[tuple[float, float]]] = []
     for leg in range(4):
         starts, ends = _runs(contacts[:, leg])
-        segments.append([(float(times[s]), float(times[e - 1] + dt_s)) for s, e in zip(starts, ends)])
+        segments.append([(float(times[s]), float(times[e - 1] + dt_s)) for s, e in zip(starts, ends, strict=True)])
     return segments
 
 
@@ -140,11 +139,11 @@ def debounce_contacts(foot_contacts: np.ndarray, time_s: np.ndarray, min_duratio
     for leg in range(out.shape[1]):
         column = out[:, leg]
         starts, ends = _runs(~column)
-        for s, e in zip(starts, ends):
+        for s, e in zip(starts, ends, strict=True):
             if s > 0 and e < column.size and (e - s) < min_samples:
                 column[s:e] = True
         starts, ends = _runs(column)
-        for s, e in zip(starts, ends):
+        for s, e in zip(starts, ends, strict=True):
             if (e - s) < min_samples:
                 column[s:e] = False
     return out

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 from envs.gait_analysis import (
     GAIT_NAMES,
-    LEG_NAMES,
     aerial_fraction,
     circular_distance_cycles,
     circular_mean_cycles,
@@ -33,21 +33,22 @@ from envs.gait_analysis import (
     stride_period_s,
     touchdown_times,
 )
-from envs.path_metrics import commanded_path_world, path_error_m
 from envs.numerics import norm
+from envs.path_metrics import commanded_path_world, path_error_m
+from envs.robots.description import GRAVITY_MPS2, LEG_NAMES
 
 __all__ = [
     "GRAVITY_MPS2", "GAIT_NAMES", "LEG_NAMES", "Rollout",
     "action_smoothness", "aerial_fraction", "circular_distance_cycles", "circular_mean_cycles", "classify_gait",
     "classify_offsets", "cost_of_transport", "debounce_contacts", "distance_m", "duration_s", "duty_factors",
     "foot_slip_mps", "footfall_segments", "forward_distance_m", "froude_number",
-    "heading_change_deg", "heading_drift_deg", "commanded_path_world", "path_error_m", "mean_forward_speed_mps", "mean_yaw_rate_radps", "mechanical_energy_j", "phase_offsets",
+    "heading_change_deg", "heading_drift_deg", "commanded_path_world", "path_error_m", "mean_forward_speed_mps",
+    "mean_yaw_rate_radps", "mechanical_energy_j", "phase_offsets",
     "pitch_rms_rad", "roll_rms_rad", "stride_frequency_hz", "stride_length_m",
     "stride_period_s", "summarize", "swing_clearance_m", "time_to_fall_s", "touchdown_times",
     "tracking_error_xy_mps", "tracking_error_yaw_radps",
 ]
 
-GRAVITY_MPS2 = 9.81
 #: Below this xy displacement (m) the cost of transport is undefined (NaN).
 MIN_COT_DISTANCE_M = 1e-3
 
@@ -124,7 +125,7 @@ class Rollout:
         for name, trailing in _ARRAY_FIELDS.items():
             shape = getattr(self, name).shape
             expected = (n, *trailing)
-            if len(shape) == len(expected) and all(e in (-1, s) for s, e in zip(shape, expected)):
+            if len(shape) == len(expected) and all(e in (-1, s) for s, e in zip(shape, expected, strict=True)):
                 continue
             if shape != expected:
                 raise ValueError(f"{name} has shape {shape}, expected {expected}")
@@ -148,7 +149,7 @@ class Rollout:
         return d
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Rollout":
+    def from_dict(cls, d: Mapping[str, Any]) -> Rollout:
         """Inverse of :meth:`to_dict`; also accepts an ``np.load`` result (0-d arrays as scalars).
 
         Unknown keys are ignored (savers may add metadata); a NaN ``fall_time_s`` becomes None.

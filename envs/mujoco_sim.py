@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from envs.robots.description import RobotDescription
+from envs.robots.description import GRAVITY_MPS2, RobotDescription
 from envs.robots.urdf_files import resolve_robot_urdf
 from envs.state import RobotState
 from envs.terrain import TerrainSpec
@@ -52,7 +52,7 @@ def euler_from_quaternion(q_xyzw: np.ndarray) -> np.ndarray:
 
 
 def build_model(robot: RobotDescription, physics_hz: float, ground_friction: float = 1.0,
-                added_base_mass_kg: float = 0.0) -> "mujoco.MjModel":
+                added_base_mass_kg: float = 0.0) -> mujoco.MjModel:
     """Compile ``robot``'s URDF into a MuJoCo model: floor, free base, torque actuators, robot-floor contacts."""
     urdf = Path(resolve_robot_urdf(robot))
     text = urdf.read_text(encoding="utf-8")
@@ -62,7 +62,7 @@ def build_model(robot: RobotDescription, physics_hz: float, ground_friction: flo
     spec = mujoco.MjSpec.from_string(text)
     spec.meshdir = str(urdf.parent)  # collision meshes named relative to the URDF (the stock Laikago's)
     spec.option.timestep = 1.0 / physics_hz
-    spec.option.gravity = [0.0, 0.0, -9.81]
+    spec.option.gravity = [0.0, 0.0, -GRAVITY_MPS2]
     base = spec.worldbody.first_body()
     base.add_freejoint(name="base")
     if added_base_mass_kg:
@@ -107,7 +107,7 @@ class MujocoSimulation:
         self.settings = settings
         self.dt_s = 1.0 / settings.physics_hz
         self.terrain = TerrainSpec.parse("flat")
-        self.terrain_heights = None
+        self.terrain_heights: np.ndarray | None = None  # flat ground only (no heightfield)
         self.model = build_model(robot, settings.physics_hz, settings.ground_friction, settings.added_base_mass_kg)
         self.data = mujoco.MjData(self.model)
         m = self.model
@@ -155,9 +155,9 @@ class MujocoSimulation:
         mujoco.mj_resetData(m, d)
         x, y, z, w = (float(v) for v in base_quaternion)
         quat_wxyz = np.array([w, x, y, z]) / math.sqrt(w * w + x * x + y * y + z * z)
-        rot = np.empty(9)
-        mujoco.mju_quat2Mat(rot, quat_wxyz)
-        rot = rot.reshape(3, 3)
+        rot_flat = np.empty(9)
+        mujoco.mju_quat2Mat(rot_flat, quat_wxyz)
+        rot = rot_flat.reshape(3, 3)
         d.qpos[0:3] = np.asarray(base_position, dtype=float) - rot @ self._base_ipos
         d.qpos[3:7] = quat_wxyz
         d.qpos[self._qadr] = self.robot.controller_to_urdf(joint_angles)

@@ -23,7 +23,7 @@ def matvec3(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
 def dot(a, b) -> float:
     """Sum of ``a[i] * b[i]`` for 1-D inputs, left to right in float64."""
     total = 0.0
-    for x, y in zip(np.asarray(a, dtype=float).tolist(), np.asarray(b, dtype=float).tolist()):
+    for x, y in zip(np.asarray(a, dtype=float).tolist(), np.asarray(b, dtype=float).tolist(), strict=True):
         total += x * y
     return total
 

@@ -5,17 +5,34 @@ Re-exported by :mod:`envs.metrics`, where every other metric lives; docs/metrics
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from envs.numerics import norm
 
-if TYPE_CHECKING:
-    from envs.metrics import Rollout
+
+class PathRecord(Protocol):
+    """What the path metrics read from a recording (an :class:`envs.metrics.Rollout` has it all); a protocol, so
+    that this module does not import :mod:`envs.metrics`, which re-exports it."""
+
+    @property
+    def base_position_world(self) -> np.ndarray: ...  # (T, 3) m
+
+    @property
+    def base_rpy(self) -> np.ndarray: ...  # (T, 3) rad
+
+    @property
+    def command(self) -> np.ndarray: ...  # (T, 3): vx m/s, vy m/s, yaw rate rad/s (heading frame)
+
+    @property
+    def dt_s(self) -> float: ...  # control period, s
+
+    @property
+    def num_steps(self) -> int: ...
 
 
-def commanded_path_world(rollout: Rollout) -> np.ndarray:
+def commanded_path_world(rollout: PathRecord) -> np.ndarray:
     """The path the commands describe, (T, 2) m: the command's (vx, vy) in the heading frame and its yaw rate,
     integrated from the first recorded pose (position and heading). Commands in heading mode integrate too."""
     yaw = rollout.base_rpy[0, 2] + np.concatenate([[0.0], np.cumsum(rollout.command[:-1, 2]) * rollout.dt_s])
@@ -26,7 +43,7 @@ def commanded_path_world(rollout: Rollout) -> np.ndarray:
     return start + np.concatenate([np.zeros((1, 2)), np.cumsum(step[:-1], axis=0)])
 
 
-def path_error_m(rollout: Rollout) -> float:
+def path_error_m(rollout: PathRecord) -> float:
     """Mean distance (m) from the base's ground position to the nearest point of :func:`commanded_path_world`
     (a path-following error: lagging behind along the path costs nothing, leaving it does)."""
     path = commanded_path_world(rollout)

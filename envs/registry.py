@@ -8,8 +8,9 @@ id are keyword arguments of its registration (``task=...``, ``action=...``), so 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, TypeVar
 
 import gymnasium as gym
 import numpy as np
@@ -20,8 +21,8 @@ from envs.tasks.gait import GaitTask
 from envs.tasks.velocity import VelocityTask
 from envs.tasks.walk import WalkTask
 
-TASKS: Mapping[str, type] = MappingProxyType({"walk": WalkTask, "velocity": VelocityTask, "gait": GaitTask})
-ACTIONS: Mapping[str, type] = MappingProxyType({"joint_targets": JointTargets, "trot_residual": TrotResidual,
+TASKS: Mapping[str, type[Task]] = MappingProxyType({"walk": WalkTask, "velocity": VelocityTask, "gait": GaitTask})
+ACTIONS: Mapping[str, type[ActionMap]] = MappingProxyType({"joint_targets": JointTargets, "trot_residual": TrotResidual,
                                                 "cpg": CPG, "model_based": ModelBasedPrior})
 
 # The gait-prior ids default to a faster target than the plain walk, with a wider speed-tracking kernel and more
@@ -66,10 +67,10 @@ def episode_steps(seconds: float, env_kwargs: Mapping[str, Any] | None = None) -
     return max(1, int(round(seconds * control_hz)))
 
 
-def lookup(table: Mapping[str, type], name: Any, kind: str) -> type:
-    """The part called ``name`` in ``table`` (``kind`` is "task" or "action"). A class of the right kind passes
-    through, for experiments (``QuadrupedEnv(task=MyTask)``); registered ids name their parts."""
-    base = Task if kind == "task" else ActionMap
+Part = TypeVar("Part", Task, ActionMap)
+
+
+def _lookup(table: Mapping[str, type[Part]], base: type[Part], name: Any, kind: str) -> type[Part]:
     if isinstance(name, type) and issubclass(name, base):
         return name
     if not isinstance(name, str) or name not in table:
@@ -77,7 +78,19 @@ def lookup(table: Mapping[str, type], name: Any, kind: str) -> type:
     return table[name]
 
 
-def env_parts(env_id: str, env_kwargs: Mapping[str, Any] | None = None) -> tuple[type, type, dict[str, Any]]:
+def lookup_task(name: Any) -> type[Task]:
+    """The task called ``name`` in :data:`TASKS`. A :class:`Task` subclass passes through, for experiments
+    (``QuadrupedEnv(task=MyTask)``); registered ids name their parts. ValueError listing the valid names."""
+    return _lookup(TASKS, Task, name, "task")
+
+
+def lookup_action(name: Any) -> type[ActionMap]:
+    """The action map called ``name`` in :data:`ACTIONS` (an :class:`ActionMap` subclass passes through)."""
+    return _lookup(ACTIONS, ActionMap, name, "action")
+
+
+def env_parts(env_id: str, env_kwargs: Mapping[str, Any] | None = None
+              ) -> tuple[type[Task], type[ActionMap], dict[str, Any]]:
     """(task class, action-map class, all keyword arguments) of ``env_id`` made with ``env_kwargs``.
 
     Raises:
@@ -86,10 +99,10 @@ def env_parts(env_id: str, env_kwargs: Mapping[str, Any] | None = None) -> tuple
     if env_id not in ENVS:
         raise ValueError(f"{env_id!r} is not a quadgait env id; valid: {', '.join(ENVS)}")
     kwargs = {**ENVS[env_id], **(env_kwargs or {})}
-    return lookup(TASKS, kwargs.get("task"), "task"), lookup(ACTIONS, kwargs.get("action"), "action"), kwargs
+    return lookup_task(kwargs.get("task")), lookup_action(kwargs.get("action")), kwargs
 
 
-def task_settings(env_id: str, env_kwargs: Mapping[str, Any] | None = None):
+def task_settings(env_id: str, env_kwargs: Mapping[str, Any] | None = None) -> tuple[type[Task], Any]:
     """The task class and its settings (validated) for ``env_id`` made with ``env_kwargs``."""
     from envs.config import field_names
 

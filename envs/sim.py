@@ -17,7 +17,7 @@ POSITION_CONTROL motors are cheap but are velocity constraints, a different moto
 cost of transport move by 7-33%), so the law stays in Python, in a lean loop (:meth:`Simulation._run_motors`).
 
 Stability: at 250 Hz, kp = 300 N·m/rad and kd = 3 N·m·s/rad give kd·dt/I ≈ 0.9 and kp·dt²/I ≈ 0.35 for the
-lightest joint (calf, I ≈ 0.014 kg·m²), inside the explicit bound; ``tests/envs/test_sim.py`` checks the pose holds.
+lightest joint (calf, I ≈ 0.014 kg·m²), inside the explicit bound; ``tests/envs/test_env.py`` checks the pose holds.
 """
 
 from __future__ import annotations
@@ -30,9 +30,10 @@ from pathlib import Path
 import numpy as np
 
 from envs._pybullet import BulletClient, pybullet, pybullet_data, quiet_stdout
-from envs.robots.description import RobotDescription
-from envs.robots.urdf_files import resolve_robot_urdf  # noqa: F401  (re-exported: envs.sim.resolve_robot_urdf)
+from envs.config import EnvSettings
 from envs.numerics import matvec3
+from envs.robots.description import GRAVITY_MPS2, RobotDescription
+from envs.robots.urdf_files import resolve_robot_urdf  # noqa: F401  (re-exported: envs.sim.resolve_robot_urdf)
 from envs.state import RobotState
 
 MOTOR_CONTROL_MODES = ("pd", "torque")
@@ -59,13 +60,14 @@ class PhysicsSettings:
             client (the laikago meshes), so envs load them only for ``render_mode="rgb_array"``.
     """
 
-    physics_hz: float = 500.0
-    solver_iterations: int = 20
-    ground_friction: float = 1.0
-    self_collision: bool = False
-    added_base_mass_kg: float = 0.0
-    terrain: str = "flat"
-    terrain_seed: int = 0
+    # The env's settings are the one source of the physics defaults.
+    physics_hz: float = EnvSettings.physics_hz
+    solver_iterations: int = EnvSettings.solver_iterations
+    ground_friction: float = EnvSettings.ground_friction
+    self_collision: bool = EnvSettings.self_collision
+    added_base_mass_kg: float = EnvSettings.added_base_mass_kg
+    terrain: str = EnvSettings.terrain
+    terrain_seed: int = EnvSettings.terrain_seed
     payload_body: bool = False
     gui: bool = False
     visual_shapes: bool = True
@@ -102,7 +104,7 @@ class Simulation:
     # ------------------------------------------------------------------ set-up
     def _load(self) -> None:
         p = self._p
-        p.setGravity(0, 0, -9.81)
+        p.setGravity(0, 0, -GRAVITY_MPS2)
         p.setPhysicsEngineParameter(fixedTimeStep=self.dt_s, numSolverIterations=self.settings.solver_iterations,
                                     numSubSteps=0, deterministicOverlappingPairs=1)
         if self.settings.gui:
@@ -228,7 +230,7 @@ class Simulation:
         q_urdf = self.robot.controller_to_urdf(joint_angles)
         qd = np.zeros(self.robot.num_joints) if joint_velocities is None else np.asarray(joint_velocities)
         qd_urdf = qd * self._directions
-        for j, angle, vel in zip(self.joint_ids, q_urdf, qd_urdf):
+        for j, angle, vel in zip(self.joint_ids, q_urdf, qd_urdf, strict=True):
             p.resetJointState(self.robot_id, j, float(angle), float(vel))
         self.time_s = 0.0
         self._last_torques = np.zeros(self.robot.num_joints)
@@ -241,7 +243,7 @@ class Simulation:
         p = self._p
         p.resetBasePositionAndOrientation(self.robot_id, state.base_position_world.tolist(),
                                           state.base_quaternion_world.tolist())
-        for j, angle in zip(self.joint_ids, self.robot.controller_to_urdf(state.joint_angles)):
+        for j, angle in zip(self.joint_ids, self.robot.controller_to_urdf(state.joint_angles), strict=True):
             p.resetJointState(self.robot_id, j, float(angle))
 
     def set_payload(self, mass_kg: float, offset_body_m: np.ndarray) -> None:
@@ -306,12 +308,12 @@ class Simulation:
         get_states, set_motors, step = (pybullet.getJointStates, pybullet.setJointMotorControlArray,
                                         pybullet.stepSimulation)
         rid, ids, cid, mode = self.robot_id, self.joint_ids, self._cid, pybullet.TORQUE_CONTROL
-        joints = tuple(zip(commands, self._motor_params()))
+        joints = tuple(zip(commands, self._motor_params(), strict=True))
         taus: list[float] = []
         for _ in range(substeps):
             taus, forces = [], []
             for state, (command, (kp, kd, tau_max, qd_max, direction, offset)) in zip(
-                    get_states(rid, ids, physicsClientId=cid), joints):
+                    get_states(rid, ids, physicsClientId=cid), joints, strict=True):
                 qd = state[1] * direction
                 if pd:
                     tau = command - kp * ((state[0] - offset) * direction) - kd * qd
@@ -341,7 +343,7 @@ class Simulation:
         """Per joint (kp, kd, τ_max, q̇_max, direction, offset) as Python floats, rebuilt when the gains change."""
         if self._motor_param_cache is None:
             self._motor_param_cache = tuple(zip(*(a.tolist() for a in (
-                self._kp, self._kd, self._tau_max, self._qd_max, self._directions, self._offsets))))
+                self._kp, self._kd, self._tau_max, self._qd_max, self._directions, self._offsets)), strict=True))
         return self._motor_param_cache
 
     # ------------------------------------------------------------------ state

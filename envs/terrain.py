@@ -46,7 +46,7 @@ class TerrainSpec:
                              f"slope:L, stairs:L with L in 0..{MAX_LEVEL}")
 
     @classmethod
-    def parse(cls, text: str) -> "TerrainSpec":
+    def parse(cls, text: str) -> TerrainSpec:
         """``"TYPE"`` or ``"TYPE:LEVEL"`` → spec; ``ValueError`` naming what is wrong and what is valid."""
         if not isinstance(text, str):
             raise ValueError(f"terrain must be a string like 'rough:1', got {text!r}")
@@ -89,7 +89,7 @@ def grid_axes() -> tuple[np.ndarray, np.ndarray]:
 def heightfield(spec: TerrainSpec, seed: int = 0) -> np.ndarray:
     """Heights (m), shape (len(xs), len(ys)) on :func:`grid_axes`; deterministic for (spec, seed)."""
     xs, ys = grid_axes()
-    heights = np.zeros((xs.size, ys.size))
+    heights: np.ndarray = np.zeros((xs.size, ys.size))
     course = np.clip(xs - FLAT_START_M, 0.0, None)  # distance into the course, m
     on_course = xs >= FLAT_START_M
     if spec.kind == "rough":
@@ -135,7 +135,7 @@ def stair_boxes(xs: np.ndarray, ys: np.ndarray, profile: np.ndarray) -> tuple[li
     extents = [[60.0, 60.0, 0.05]]
     positions = [[(xs[0] + xs[-1]) / 2, 0.0, -0.05]]
     edges = np.flatnonzero(np.diff(profile) != 0) + 1
-    for start, stop in zip(np.r_[0, edges], np.r_[edges, profile.size]):
+    for start, stop in zip(np.r_[0, edges], np.r_[edges, profile.size], strict=True):
         height = float(profile[start])
         if height <= 0:
             continue

@@ -12,8 +12,8 @@ import sys
 
 import numpy as np
 
-from envs.robots.description import RobotDescription
 from envs.engine import Engine
+from envs.robots.description import RobotDescription
 from envs.sim import PhysicsSettings, Simulation
 from envs.state import RobotState
 

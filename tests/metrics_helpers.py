@@ -6,7 +6,6 @@ import numpy as np
 
 from envs.metrics import Rollout
 
-
 SAMPLE_RATE_HZ = 100.0
 DT_S = 1.0 / SAMPLE_RATE_HZ
 

@@ -91,7 +91,8 @@ def test_runnable_block_runs(language, code):
     env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
                MPLBACKEND="Agg")
     out = subprocess.run(RUNNERS[language](code), cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
-    assert out.returncode == 0, f"exit {out.returncode}\n--- stdout\n{out.stdout[-3000:]}\n--- stderr\n{out.stderr[-3000:]}"
+    assert out.returncode == 0, (f"exit {out.returncode}\n--- stdout\n{out.stdout[-3000:]}\n"
+                                 f"--- stderr\n{out.stderr[-3000:]}")
 
 
 @pytest.mark.parametrize(("page", "target"), list(_links()))

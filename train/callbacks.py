@@ -140,7 +140,8 @@ class Evaluator:
     """Rolls the current policy out in its own env and records the result in TensorBoard and ``eval.csv``.
 
     ``eval.csv`` columns: ``step`` (env steps trained), ``wall_clock_s`` (time since ``quadgait train`` started, s,
-    start-up included, plus earlier sessions of a resumed run), ``mean_speed_mps`` (mean body-frame forward speed, m/s, averaged over episodes),
+    start-up included, plus earlier sessions of a resumed run), ``mean_speed_mps`` (mean body-frame forward speed,
+    m/s, averaged over episodes),
     ``fell`` (episodes that ended in a fall), ``distance_m`` (mean base displacement in the ground plane, m),
     ``tracking_error_xy_mps`` and ``tracking_error_yaw_radps`` (mean over episodes of the metrics of the same name,
     scored against the env's command), ``stood_still`` (episodes whose command asked for motion the robot did not
@@ -179,7 +180,8 @@ class Evaluator:
             yaw.append(summary["metrics"]["tracking_error_yaw_radps"])
             still += int(stood_still(summary))
         return {"mean_speed_mps": float(np.mean(speeds)), "fell": falls, "distance_m": float(np.mean(distances)),
-                "tracking_error_xy_mps": float(np.mean(xy)), "tracking_error_yaw_radps": float(np.mean(yaw)), "stood_still": still}
+                "tracking_error_xy_mps": float(np.mean(xy)), "tracking_error_yaw_radps": float(np.mean(yaw)),
+                "stood_still": still}
 
     def record(self, step: int, measured: dict, wall_clock_s: float) -> None:
         """Append the row of the evaluation at ``step`` (``wall_clock_s``: training time when it was asked for)."""

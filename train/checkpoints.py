@@ -16,8 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from envs.policies.files import (NormalizerStats, PolicyLoadError, UnsafePickleError, add_metadata, policy_metadata,
-                                 read_metadata, read_normalizer_json, read_pickled_normalizer, safe_load_model)
+from envs.policies.files import (
+    NormalizerStats,
+    PolicyLoadError,
+    UnsafePickleError,
+    add_metadata,
+    policy_metadata,
+    read_metadata,
+    read_normalizer_json,
+    read_pickled_normalizer,
+    safe_load_model,
+)
 from envs.policies.loading import CHECKPOINT_DIR, CHECKPOINT_RE, NORMALIZER_FILE, normalizer_paths
 from train.atomic import atomic_path, write_text
 

@@ -9,10 +9,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
-from train.cli_types import (EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, CLIError, command, count, finite,
-                             int_range, seed, terrain)
+from train.cli_types import (
+    EXIT_BAD_INPUT,
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERRUPTED,
+    CLIError,
+    command,
+    count,
+    finite,
+    int_range,
+    seed,
+    terrain,
+)
 from train.commands import cmd_bench, cmd_convert, cmd_demo, cmd_eval, cmd_export, cmd_sweep, cmd_train, cmd_walk
 from train.play import cmd_play
 
@@ -58,8 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="run controllers through benchmark scenarios and write a report")
     bench.add_argument("--controller", action="append", metavar="NAME_OR_PATH",
-                       help="built-in gait (trot, ..., mpc-trot, ...), pretrained name or a run folder / .zip model (repeatable; "
-                            "default: every built-in gait)")
+                       help="built-in gait (trot, ..., mpc-trot, ...), pretrained name or a run folder / .zip model "
+                            "(repeatable; default: every built-in gait)")
     bench.add_argument("--scenario", action="append", metavar="NAME",
                        help="scenario name (repeatable; default: the whole suite)")
     bench.add_argument("--episodes", type=int, default=3, help="episodes per controller x scenario (default 3)")

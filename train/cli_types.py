@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import math
 
-
 #: Exit codes (docs/reliability.md). 1 is left to Python: an uncaught exception, i.e. a bug.
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2  # bad arguments, files or paths; one line on stderr, nothing run
@@ -79,7 +78,7 @@ def terrain(text: str) -> str:
 
 def command(text: str) -> tuple[float, float, float]:
     """``vx,vy,yaw_rate`` (m/s, m/s, rad/s), e.g. ``0.5,0,0.3``."""
-    from envs.tasks.common import check_command
+    from envs.tasks.commands import check_command
 
     parts = text.replace(" ", "").split(",")
     try:

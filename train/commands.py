@@ -52,7 +52,8 @@ def cmd_walk(args: argparse.Namespace) -> int:
         print(dumps(summary, indent=None))
     else:
         print(f"{summary['controller']} on {args.robot}: {summary['duration_s']:.1f} s, "
-              f"distance {summary['distance_m']:.2f} m, mean forward speed {summary['mean_speed_mps']:.3f} m/s (command {args.speed:.2f}), "
+              f"distance {summary['distance_m']:.2f} m, mean forward speed {summary['mean_speed_mps']:.3f} m/s "
+              f"(command {args.speed:.2f}), "
               f"heading drift {summary['heading_drift_deg']:.1f} deg, fell: {'yes' if rollout.fell else 'no'}, "
               f"gait measured: {summary['metrics']['gait']}")
         if args.video:
@@ -80,90 +81,47 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    """``quadgait bench``: :func:`train.bench.suite.plan_benchmark` and :func:`~train.bench.suite.run_benchmark`,
+    with a progress bar and the table printed."""
     import shlex
-    import time
 
-    from envs.robots import DEFAULT_ROBOT, get_robot
-    from train.bench import report, runner
-    from train.bench.scenarios import DEFAULT_SUITE, get_scenario
-    from envs.controllers import builtin_controller_names, check_controller_name
+    from tqdm import tqdm
+
+    from envs.controllers import builtin_controller_names
+    from train.bench import report, suite
 
     if args.compare:
         return _compare(args.compare)
     groups = _sweep_groups(args.sweep)
-    controllers = list(dict.fromkeys(args.controller or ([] if groups else builtin_controller_names())))
-    for name in controllers:
-        check_controller_name(name)
-    groups = {**{c: [c] for c in controllers}, **groups}
+    named = list(dict.fromkeys(args.controller or ([] if groups else builtin_controller_names())))
+    groups = {**{c: [c] for c in named}, **groups}
     controllers = list(dict.fromkeys(m for members in groups.values() for m in members))
-    scenarios = [get_scenario(n) for n in dict.fromkeys(args.scenario or DEFAULT_SUITE)]
-    if args.terrain is not None:
-        import dataclasses
-
-        scenarios = [dataclasses.replace(s, name=f"{s.name}@{args.terrain}",
-                                         env_settings={**s.env_settings, "terrain": args.terrain})
-                     for s in scenarios]
-    from train.bench import sim_to_sim
-
-    engines = list(dict.fromkeys(args.engine or [sim_to_sim.REFERENCE]))
-    scenarios, engine_skipped = sim_to_sim.engine_scenarios(scenarios, engines)
-    for line in engine_skipped:
+    argv = sys.argv[1:] if args.argv is None else args.argv
+    plan = suite.plan_benchmark(args.out, controllers, args.scenario, episodes=args.episodes, robot=args.robot,
+                                terrain=args.terrain, workers=args.workers, ray=args.ray,
+                                save_rollouts=args.save_rollouts, outside_range=args.outside_range == "run",
+                                trust_pickle=args.trust_pickle, engines=args.engine,
+                                command_line="quadgait " + " ".join(shlex.quote(a) for a in argv))
+    for line in plan.engine_skipped:
         print(f"quadgait bench: skipped {line}", file=sys.stderr)
-    if not scenarios:
-        raise CLIError("no scenario can run in the engine(s) asked for: " + "; ".join(engine_skipped))
-    robot = get_robot(args.robot or DEFAULT_ROBOT).name
-    if not 1 <= args.episodes <= 1000:
-        raise CLIError(f"--episodes must be in [1, 1000], got {args.episodes}")
-    if args.workers < 1:
-        raise CLIError(f"--workers must be at least 1, got {args.workers}")
-    if args.ray and args.workers > 1:
-        raise CLIError("--ray and --workers cannot be combined")
-    if args.ray:
-        runner.check_ray_address(args.ray)
-    out = prepare_output_dir(args.out, "--out")
-    rollout_dir = str(out / "rollouts") if args.save_rollouts else None
-    cells = runner.make_cells(controllers, scenarios, args.episodes, robot, rollout_dir,
-                              outside_range=args.outside_range == "run", trust_pickle=args.trust_pickle)
     _trust_notice(args)
-
-    from tqdm import tqdm
-
-    bar = tqdm(total=len(cells), unit="episode", desc="bench", disable=args.no_progress, file=sys.stderr)
+    bar = tqdm(total=len(plan.cells), unit="episode", desc="bench", disable=args.no_progress, file=sys.stderr)
 
     def progress(record: dict) -> None:
         bar.set_postfix_str(f"{record['controller']} / {record['scenario']}", refresh=False)
         bar.update(1)
 
-    if args.ray:
-        executor, run = f"ray ({args.ray})", lambda: runner.run_ray(cells, args.ray, progress)
-    elif args.workers > 1:
-        executor, run = f"{args.workers} local workers", lambda: runner.run_local(cells, args.workers, progress)
-    else:
-        executor, run = "serial", lambda: runner.run_serial(cells, progress)
-    start = time.perf_counter()
-    interrupted = False
     try:
-        records = run()
-    except runner.BenchInterrupted as exc:
-        records, interrupted = exc.records, True
+        run = suite.run_benchmark(plan, progress, augment=lambda results, records: results.update(
+            statistics=_statistics(records, groups, [sc.name for sc in plan.scenarios], args)))
     finally:
         bar.close()
-    wall = time.perf_counter() - start
-    command_line = "quadgait " + " ".join(shlex.quote(a) for a in (sys.argv[1:] if args.argv is None else args.argv))
-    results = report.build_results(records, controllers, scenarios, episodes=args.episodes, robot=robot,
-                                   command_line=command_line, executor=executor, wall_clock_s=wall,
-                                   planned=len(cells), interrupted=interrupted)
-    if engines != [sim_to_sim.REFERENCE]:
-        courses = {s.name for s in scenarios if s.schedule is not None}
-        results["sim_to_sim"] = {"engines": engines, "distance_band": sim_to_sim.DISTANCE_BAND,
-                                 "rows": sim_to_sim.compare(results["summary"], courses), "skipped": engine_skipped}
-    results["statistics"] = _statistics(records, groups, [s.name for s in scenarios], args)
-    written = report.write_report(out, results, records)
-    if interrupted:
-        print(f"quadgait bench: interrupted; {len(records)} of {len(cells)} episodes finished; wrote a partial "
-              f"report: {', '.join(str(p) for p in written)}", file=sys.stderr)
+    written = ", ".join(str(p) for p in run.written)
+    if run.interrupted:
+        print(f"quadgait bench: interrupted; {len(run.records)} of {len(plan.cells)} episodes finished; wrote a "
+              f"partial report: {written}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    failed = len(results["failures"])
+    results = run.results
     if args.json:
         print(dumps({"suite_version": results["suite_version"], "summary": results["summary"],
                      **({"sim_to_sim": results["sim_to_sim"]} if "sim_to_sim" in results else {}),
@@ -172,9 +130,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
                                   for f in results["failures"]]}, indent=None))
     else:
         print(report.markdown_table(results) + report.statistics_markdown(results))
-        print(f"{len(cells)} episodes in {wall:.1f} s ({executor}); {failed} failed; wrote "
-              + ", ".join(str(p) for p in written))
-    return EXIT_FAILED if failed else EXIT_OK
+        print(f"{len(plan.cells)} episodes in {run.wall_clock_s:.1f} s ({plan.executor}); {run.failed} failed; "
+              f"wrote {written}")
+    return EXIT_FAILED if run.failed else EXIT_OK
 
 
 def _compare(paths: list[str]) -> int:
@@ -328,7 +286,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     _trust_notice(args)
     info = export_onnx(resolve_policy(args.policy), args.onnx, trust_pickle=args.trust_pickle)
     width = info["obs_dim"] - 3 if info["command_input"] else info["obs_dim"]
-    inputs = f"input 'observation' float32 [batch, {width}] (raw{', normalisation folded in' if info['normalized'] else ''})"
+    folded = ", normalisation folded in" if info["normalized"] else ""
+    inputs = f"input 'observation' float32 [batch, {width}] (raw{folded})"
     if info["command_input"]:
         inputs = (f"inputs 'observation' float32 [batch, {width}] (raw, without the command; normalisation folded "
                   "in) and 'command' float32 [batch, 3] (vx m/s, vy m/s, yaw rate rad/s)")

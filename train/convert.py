@@ -13,10 +13,26 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from envs.policies.files import (NormalizerStats, PolicyLoadError, UnsafePickleError, add_metadata, policy_metadata,
-                                 read_metadata, read_normalizer_json, read_pickled_normalizer, safe_load_model)
-from envs.policies.loading import (CHECKPOINT_DIR, CHECKPOINT_RE, MODEL_FILE, NORMALIZER_FILE, describe_policy,
-                                   normalizer_paths, read_run_config)
+from envs.policies.files import (
+    NormalizerStats,
+    PolicyLoadError,
+    UnsafePickleError,
+    add_metadata,
+    policy_metadata,
+    read_metadata,
+    read_normalizer_json,
+    read_pickled_normalizer,
+    safe_load_model,
+)
+from envs.policies.loading import (
+    CHECKPOINT_DIR,
+    CHECKPOINT_RE,
+    MODEL_FILE,
+    NORMALIZER_FILE,
+    describe_policy,
+    normalizer_paths,
+    read_run_config,
+)
 from train.atomic import atomic_path, write_text
 
 

@@ -190,11 +190,14 @@ class _Normalizer:
                        self.clip_obs).astype(np.float32)
 
 
+def usable_cores() -> int:
+    """CPU cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def make_evaluator(evaluator: Evaluator, env_id: str, env_kwargs: dict, max_episode_steps: int) -> Any:
     """The evaluator training should use: :class:`AsyncEvaluator` when the machine has a core to spare for it
     beyond the env processes' or they leave idle time (more than one core), else ``evaluator`` itself."""
-    from train.throughput import usable_cores
-
     if usable_cores() < 2:
         return evaluator
     return AsyncEvaluator(evaluator, env_id, env_kwargs, max_episode_steps)

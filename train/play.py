@@ -93,7 +93,7 @@ def _play_course(args: argparse.Namespace, spec) -> int:
     with writer or contextlib.nullcontext():
         episode = run_controller(spec, seconds=seconds, seed=args.seed, settings={"engine": args.engine},
                                  render_mode="rgb_array" if args.video else None, on_step=writer,
-                                 **scenario.command_arguments())
+                                 options=scenario.reset_options())
         summary = {**episode.summary, "course": args.course}
         if writer is not None:
             summary["video"] = str(writer.finish())
@@ -110,16 +110,18 @@ def _play_course(args: argparse.Namespace, spec) -> int:
 def _play_live(args: argparse.Namespace, spec) -> int:
     import gymnasium as gym
 
+    from envs.env import quadruped_env
     from envs.registry import command_range
     from envs.viewer import WindowClosed
 
     env = gym.make(spec.env_id, render_mode="human", max_episode_steps=10**9,
                    **{**spec.env_kwargs, "engine": args.engine})
     try:
-        base = env.unwrapped
-        if not hasattr(base.task, "set_command"):
-            raise ValueError(f"{spec.name} runs in {spec.env_id}, whose task takes no steering commands")
+        base = quadruped_env(env)
         low, high = spec.command_range if spec.command_range is not None else command_range(spec.env_id)
+        if np.array_equal(low, high):
+            raise ValueError(f"{spec.name} runs in {spec.env_id}, whose task holds one command "
+                             f"({spec.describe_range()}) and takes no steering commands")
         controller = spec.make(env)
         obs, _ = env.reset(seed=args.seed, options={"command": (0.0, 0.0, 0.0)})
         controller.reset()
@@ -133,7 +135,7 @@ def _play_live(args: argparse.Namespace, spec) -> int:
                 break
             for key in pressed_keys(events):
                 command = next_command(command, key, low, high)
-                base.task.set_command(command)
+                base.set_command(command)
             state = base.robot_state
             obs, _, terminated, truncated, _ = env.step(controller.act(obs, state, state.time_s, base.command))
             state = base.robot_state

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import matplotlib
 
@@ -12,8 +12,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from envs.gait_analysis import LEG_NAMES, footfall_segments  # noqa: E402
+from envs.gait_analysis import footfall_segments  # noqa: E402
 from envs.metrics import Rollout  # noqa: E402
+from envs.robots.description import LEG_NAMES  # noqa: E402
 from train.atomic import atomic_path  # noqa: E402
 
 
@@ -24,11 +25,11 @@ def footfall_diagram(rollouts: Sequence[tuple[str, Rollout]], path: str | os.Pat
     ``time_s`` (T,) and ``foot_contacts`` (T, 4) works in place of a :class:`Rollout`.
     """
     fig, axes = plt.subplots(len(rollouts), 1, figsize=(8, 1.4 + 1.1 * len(rollouts)), squeeze=False)
-    for ax, (label, rollout) in zip(axes[:, 0], rollouts):
+    for ax, (label, rollout) in zip(axes[:, 0], rollouts, strict=True):
         t_end = float(rollout.time_s[-1])
         t_start = max(float(rollout.time_s[0]), t_end - window_s)
         segments = footfall_segments(rollout.foot_contacts, rollout.time_s)
-        for row, leg in enumerate(LEG_NAMES):
+        for row in range(len(LEG_NAMES)):
             bars = [(max(s, t_start), min(e, t_end) - max(s, t_start)) for s, e in segments[row]
                     if e > t_start and s < t_end]
             ax.broken_barh(bars, (row - 0.35, 0.7), color="0.15")
@@ -93,7 +94,7 @@ def learning_curves(curves: dict[str, dict[str, dict]], path: str | os.PathLike)
     (:func:`train.bench.stats.learning_curve`)."""
     columns = sorted({c for by_column in curves.values() for c in by_column})
     fig, axes = plt.subplots(1, len(columns), figsize=(5.5 * len(columns), 3.8), squeeze=False)
-    for ax, column in zip(axes[0], columns):
+    for ax, column in zip(axes[0], columns, strict=True):
         for label, by_column in curves.items():
             if column not in by_column:
                 continue

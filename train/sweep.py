@@ -101,7 +101,7 @@ def parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
 def grid_points(grid: dict[str, list[Any]]) -> list[dict[str, Any]]:
     """Every combination of the grid's values (one empty point without a grid)."""
     keys = list(grid)
-    return [dict(zip(keys, values)) for values in itertools.product(*(grid[k] for k in keys))]
+    return [dict(zip(keys, values, strict=True)) for values in itertools.product(*(grid[k] for k in keys))]
 
 
 def setting_label(point: dict[str, Any]) -> str:
@@ -206,7 +206,7 @@ def write_state(out: Path, state: SweepState) -> Path:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def read_marker(run: Path) -> dict[str, Any] | None:
@@ -274,7 +274,9 @@ def _clock(seconds: float | None) -> str:
     if seconds is None:
         return "unknown until a run finishes"
     seconds = int(round(seconds))
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 60}m{seconds % 60:02d}s"
 
 
 class Progress:
@@ -415,7 +417,7 @@ def finished_runs(sweep: Path) -> dict[str, list[Path]]:
     if state is None:
         raise ValueError(f"no {SWEEP_FILE} in {str(sweep)!r}: not a sweep folder (quadgait sweep writes one)")
     by_setting: dict[str, list[tuple[int, Path]]] = {}
-    for rel, record in state.runs.items():
+    for rel in state.runs:
         path = Path(sweep) / rel
         marker = read_marker(path)
         if marker is not None and marker.get("status") == "done":

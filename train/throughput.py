@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import multiprocessing as mp
-import os
 from typing import Any
 
 import numpy as np
@@ -28,11 +27,6 @@ from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv
 
 _LOG_SQRT_2PI = math.log(math.sqrt(2 * math.pi))
-
-
-def usable_cores() -> int:
-    """CPU cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def fast_rollout_forward(policy: Any) -> bool:

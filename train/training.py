@@ -37,12 +37,19 @@ from envs.policies.loading import CHECKPOINT_DIR, CONFIG_FILE, MODEL_FILE, NORMA
 from envs.registry import episode_steps
 from train.atomic import write_text
 from train.callbacks import Evaluator, Periodic, TqdmProgress, WallClock, read_eval_csv, write_eval_csv
-from train.checkpoints import (RunIdentity, latest_checkpoint, load_checkpoint_model, save_checkpoint,
-                               save_normalizer_json, save_policy, usable_checkpoints)
+from train.checkpoints import (
+    RunIdentity,
+    latest_checkpoint,
+    load_checkpoint_model,
+    save_checkpoint,
+    save_normalizer_json,
+    save_policy,
+    usable_checkpoints,
+)
 from train.hyperparams import algorithm_class, algorithm_kwargs, load_hyperparams, validate_hyperparams
 from train.paths import prepare_output_dir
-from train.throughput import Speedups
 from train.run_guard import LOCK_FILE, StopOnInterrupt, TrainingInterrupted, run_lock, stop_on_sigint
+from train.throughput import Speedups
 
 __all__ = ["train", "latest_checkpoint", "registered_env_ids", "check_env_id", "make_vec_env"]
 
@@ -363,9 +370,9 @@ def _tensorboard_available() -> bool:
 
 def _write_config(out: Path, env_id: str, algo: str, seed: int, n_envs: int, timesteps: int, hp: dict,
                   resume: Path | None, resumed, robot: str) -> None:
-    import yaml
-
     from importlib import metadata
+
+    import yaml
 
     try:
         version = metadata.version("quadgait")

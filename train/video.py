@@ -100,7 +100,7 @@ class VideoWriter:
             self._tmp.unlink(missing_ok=True)
             self._tmp = None
 
-    def __enter__(self) -> "VideoWriter":
+    def __enter__(self) -> VideoWriter:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,

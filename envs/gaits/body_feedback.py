@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from envs.gaits.force_plan import GRAVITY_MPS2, PlanReference
+from envs.gaits.force_plan import PlanReference
 from envs.gaits.rigid_body import RigidBodyModel
+from envs.robots.description import GRAVITY_MPS2
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,9 @@ class BodyFeedback:
         slope_x, slope_y = b * c + cc * s, -b * s + cc * c
         roll_des, pitch_des = g.slope_gain * math.atan(slope_y), -g.slope_gain * math.atan(slope_x)
         ref_h = ref_vz = ref_az = 0.0
-        ref_rp = ref_rp_rate = ref_rp_acc = (0.0, 0.0)
+        ref_rp: tuple[float, float] | np.ndarray = (0.0, 0.0)
+        ref_rp_rate: tuple[float, float] | np.ndarray = (0.0, 0.0)
+        ref_rp_acc: tuple[float, float] | np.ndarray = (0.0, 0.0)
         if ref is not None:
             k = ref_scale
             ref_h, ref_vz, ref_az = k * ref.height_m, k * ref.vertical_velocity_mps, k * ref.vertical_acceleration_mps2

@@ -11,7 +11,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from envs.gaits.kinematics import forward_kinematics, inverse_kinematics
+from envs.gaits.kinematics import inverse_kinematics, standing_hip_to_foot_m
 from envs.gaits.scaling import scale_gait
 from envs.gaits.spec import GaitSpec
 from envs.gaits.trajectory import FootTrajectoryGenerator, leg_phases, stance_mask
@@ -97,8 +97,7 @@ class GaitController:
     def __post_init__(self) -> None:
         self.spec = scale_gait(self.spec, self.robot)  # presets are tuned on the Laikago; see envs.gaits.scaling
         self.name = self.spec.name
-        stand_feet = forward_kinematics(self.robot, self.robot.standing_angles)
-        height = self.body_height_m or self.spec.body_height_m or float(-stand_feet[:, 2].mean())
+        height = self.body_height_m or self.spec.body_height_m or standing_hip_to_foot_m(self.robot)
         self.body_height_m = height
         nominal = np.column_stack([np.zeros(4), np.array(self.robot.hip_lateral_offsets_m), np.full(4, -height)])
         self.generator = FootTrajectoryGenerator(self.spec, self.robot.hip_positions, nominal)
@@ -146,7 +145,9 @@ class GaitController:
             nominal_xy = self.generator.nominal_feet_hip_frame[:, :2]
             feet[:, :2] = nominal_xy + np.asarray(stride_scale).reshape(-1, 1) * (feet[:, :2] - nominal_xy)
         if ramp < 1.0:  # lift the feet gradually too, so the first steps are small
-            feet[:, 2] = -self.body_height_m + ramp * (feet[:, 2] + self.body_height_m)
+            height = self.body_height_m
+            assert height is not None  # set in __post_init__
+            feet[:, 2] = -height + ramp * (feet[:, 2] + height)
         if self.attitude_gain > 0 and roll_pitch is not None:
             roll, pitch = roll_pitch
             hips = self.robot.hip_positions

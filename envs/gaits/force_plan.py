@@ -19,11 +19,13 @@ feedback acts around them instead of fighting the hops.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-GRAVITY_MPS2 = 9.81
+from envs.robots.description import GRAVITY_MPS2
+
 #: Samples per stride of the precomputed reference trajectories.
 PLAN_SAMPLES = 256
 
@@ -77,8 +79,8 @@ class ForcePlan:
         feet_rel_com_body: (4, 3) nominal foot positions relative to the centre of mass, body frame, m.
     """
 
-    def __init__(self, stride_frequency_hz: float, duty_factor: float, phase_offsets: np.ndarray, taper: float,
-                 mass_kg: float, inertia_body_kgm2: np.ndarray, feet_rel_com_body: np.ndarray) -> None:
+    def __init__(self, stride_frequency_hz: float, duty_factor: float, phase_offsets: Sequence[float] | np.ndarray,
+                 taper: float, mass_kg: float, inertia_body_kgm2: np.ndarray, feet_rel_com_body: np.ndarray) -> None:
         if not 0.0 < taper <= 1.0:
             raise ValueError(f"taper must be in (0, 1], got {taper!r}")
         self.frequency_hz = float(stride_frequency_hz)

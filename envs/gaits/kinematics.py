@@ -100,6 +100,18 @@ def inverse_kinematics(robot: RobotDescription, feet_hip_frame: np.ndarray) -> I
     return IKResult(joint_angles=angles, clamped=clamped)
 
 
+def standing_hip_to_foot_m(robot: RobotDescription) -> float:
+    """Vertical distance from the hips down to the foot centres in the standing pose, m: what a gait's
+    ``body_height_m`` measures (its foot targets lie that far below the hips), and its default."""
+    return float(-forward_kinematics(robot, robot.standing_angles)[:, 2].mean())
+
+
+def standing_hip_height_m(robot: RobotDescription) -> float:
+    """Hip height above flat ground in the standing pose if the legs were rigid, m: :func:`standing_hip_to_foot_m`
+    plus the foot radius; the length scale of the Froude number."""
+    return standing_hip_to_foot_m(robot) + robot.foot_radius_m
+
+
 def standing_base_height_m(robot: RobotDescription) -> float:
     """Base height above flat ground in the standing pose if the legs were rigid, m (feet resting on the ground)."""
     feet = foot_positions_body(robot, robot.standing_angles)

@@ -36,21 +36,21 @@ velocities, foot contact flags); foot positions come from forward kinematics, th
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 import numpy as np
 
 from envs.gaits.body_feedback import BodyFeedback, BodyFeedbackGains
-from envs.gaits.force_plan import GRAVITY_MPS2, ForcePlan
+from envs.gaits.force_plan import ForcePlan
 from envs.gaits.force_qp import ForceQPSettings, StanceForceQP
-from envs.gaits.kinematics import forward_kinematics, leg_jacobian
+from envs.gaits.kinematics import forward_kinematics, leg_jacobian, standing_hip_to_foot_m
 from envs.gaits.model_based_presets import ModelBasedGait, get_model_based_gait
 from envs.gaits.rigid_body import RigidBodyModel, rigid_body_model
 from envs.gaits.scaling import scale_gait
 from envs.gaits.swing import SwingLegs, SwingSettings
-from envs.robots.description import RobotDescription
+from envs.robots.description import GRAVITY_MPS2, RobotDescription
 from envs.state import RobotState
 
 #: Env settings the controller is designed for: torque actions at a 250 Hz control rate, one physics step each
@@ -115,8 +115,7 @@ class ModelBasedController:
         self.name = f"model-based-{self.spec.name}"
         self.control_dt_s = float(control_dt_s)
         self._hips = robot.hip_positions
-        stand_feet = forward_kinematics(robot, robot.standing_angles)
-        self.body_height_m = float(self.spec.body_height_m or -stand_feet[:, 2].mean())
+        self.body_height_m = float(self.spec.body_height_m or standing_hip_to_foot_m(robot))
         nominal = self._hips + np.column_stack([np.zeros(4), robot.hip_lateral_offsets_m,
                                                 np.full(4, -self.body_height_m)])  # feet under the shoulders
         self.plan = ForcePlan(self.spec.stride_frequency_hz, self.spec.duty_factor, self.spec.phase_offsets,
@@ -142,19 +141,20 @@ class ModelBasedController:
         self.last_wrench_desired = self.last_wrench_achieved = np.zeros(6)
         self.last_qp_solved = True
 
-    def act(self, observation: np.ndarray, state: RobotState, time_s: float, command: np.ndarray) -> np.ndarray:
+    def act(self, observation: np.ndarray | None, state: RobotState, time_s: float, command: np.ndarray) -> np.ndarray:
         s = self.settings
         t = float(time_s)
         rot = rotation_from_quaternion(state.base_quaternion_world)
         yaw = math.atan2(rot[1, 0], rot[0, 0])
-        q, qd = state.joint_angles, state.joint_velocities
+        q = state.joint_angles
         feet_hip = forward_kinematics(self.robot, q)
         jac = leg_jacobian(self.robot, q)
         origin = state.base_position_world - rot @ self.body.state_frame_offset_m  # body-frame origin, world
         feet_world = origin + (feet_hip + self._hips) @ rot.T
-        if self._last_t is None or t < self._last_t:
-            self._start(feet_world, yaw)
-        dt = t - self._last_t if t > self._last_t else self.control_dt_s
+        last_t = self._last_t
+        if last_t is None or t < last_t:
+            last_t = self._start(feet_world, yaw)
+        dt = t - last_t if t > last_t else self.control_dt_s
         self._last_t = t
         com = origin + rot @ self.body.com_body_m
 
@@ -216,12 +216,14 @@ class ModelBasedController:
                 plane=self._plane, feet_world=feet_world, jac=jac)[free]
         return np.minimum(np.maximum(tau.reshape(-1) * self._inv_tau_max, -1.0), 1.0).astype(np.float32)
 
-    def _start(self, feet_world: np.ndarray, yaw: float) -> None:
+    def _start(self, feet_world: np.ndarray, yaw: float) -> float:
+        """Start an episode; returns the time of the (virtual) previous step, s."""
         self._last_t = -self.control_dt_s
         self.feedback.reset(yaw)
         self._ground_points = feet_world.copy()
         self._plane = self._ground_plane()
         self.swing.reset(feet_world)
+        return self._last_t
 
     def _ground_plane(self) -> np.ndarray:
         """Least-squares plane z = a + b·x + c·y (world) through the feet's last landing points: (a, b, c)."""
@@ -235,9 +237,9 @@ def make_model_based_controller(robot: RobotDescription, gait: str | ModelBasedG
                                 settings: ModelBasedSettings = ModelBasedSettings()) -> ModelBasedController:
     """Build a :class:`ModelBasedController` for ``robot`` running ``gait`` (a preset name or a
     :class:`~envs.gaits.model_based_presets.ModelBasedGait`), reading masses and inertias from the robot's URDF
-    (``urdf_path``, default: the description's, resolved by :func:`envs.sim.resolve_robot_urdf`)."""
+    (``urdf_path``, default: the description's, resolved by :func:`envs.robots.urdf_files.resolve_robot_urdf`)."""
     if urdf_path is None:
-        from envs.sim import resolve_robot_urdf  # PyBullet's data path; the controller itself does not need it
+        from envs.robots.urdf_files import resolve_robot_urdf  # a file path; the controller itself needs no URDF
 
         urdf_path = resolve_robot_urdf(robot)
     preset = get_model_based_gait(gait) if isinstance(gait, str) else gait

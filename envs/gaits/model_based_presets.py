@@ -18,8 +18,8 @@ Like the open-loop presets they are tuned on the Laikago and scaled to other rob
 from __future__ import annotations
 
 import types
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from envs.gaits.spec import GaitSpec
 

@@ -69,6 +69,22 @@ def _origin(element: ET.Element | None) -> tuple[np.ndarray, np.ndarray]:
     return xyz, rotation_from_rpy(rpy)
 
 
+def _child(element: ET.Element, tag: str) -> ET.Element:
+    """``element``'s first ``<tag>`` child; ValueError when it has none (a malformed URDF)."""
+    found = element.find(tag)
+    if found is None:
+        raise ValueError(f"URDF <{element.tag} name={element.get('name')!r}> has no <{tag}>")
+    return found
+
+
+def _attr(element: ET.Element, key: str) -> str:
+    """``element``'s attribute ``key``; ValueError when it is missing (a malformed URDF)."""
+    value = element.get(key)
+    if value is None:
+        raise ValueError(f"URDF <{element.tag} name={element.get('name')!r}> has no {key!r} attribute")
+    return value
+
+
 def rigid_body_model(robot: RobotDescription, urdf_path: str | Path) -> RigidBodyModel:
     """Lump the robot in ``urdf_path`` into one rigid body, legs in ``robot``'s standing pose.
 
@@ -77,19 +93,19 @@ def rigid_body_model(robot: RobotDescription, urdf_path: str | Path) -> RigidBod
             inertial frame.
     """
     root = ET.parse(str(urdf_path)).getroot()
-    links = {link.get("name"): link for link in root.findall("link")}
+    links = {_attr(link, "name"): link for link in root.findall("link")}
     joints = root.findall("joint")
-    children = {j.find("child").get("link") for j in joints}
+    children = {_attr(_child(j, "child"), "link") for j in joints}
     roots = [name for name in links if name not in children]
     if len(roots) != 1:
         raise ValueError(f"{urdf_path}: expected one root link, found {roots}")
-    angles = dict(zip(robot.urdf_joint_names, robot.controller_to_urdf(robot.standing_angles)))
+    angles = dict(zip(robot.urdf_joint_names, robot.controller_to_urdf(robot.standing_angles), strict=True))
     missing = [n for n in robot.urdf_joint_names if n not in {j.get("name") for j in joints}]
     if missing:
         raise ValueError(f"{urdf_path}: joints {missing} of robot {robot.name!r} not found")
     by_parent: dict[str, list[ET.Element]] = {}
     for joint in joints:
-        by_parent.setdefault(joint.find("parent").get("link"), []).append(joint)
+        by_parent.setdefault(_attr(_child(joint, "parent"), "link"), []).append(joint)
 
     # Pose of every link frame in the body (root link) frame, walking the tree from the root.
     poses: dict[str, tuple[np.ndarray, np.ndarray]] = {roots[0]: (np.zeros(3), np.eye(3))}
@@ -100,14 +116,16 @@ def rigid_body_model(robot: RobotDescription, urdf_path: str | Path) -> RigidBod
         for joint in by_parent.get(parent, []):
             xyz, rot = _origin(joint)
             pos, rot = p_pos + p_rot @ xyz, p_rot @ rot
-            if joint.get("type") in _MOVING_JOINTS and joint.get("name") in angles:
+            name = _attr(joint, "name")
+            if joint.get("type") in _MOVING_JOINTS and name in angles:
                 axis_el = joint.find("axis")
-                axis = np.array([float(v) for v in (axis_el.get("xyz") if axis_el is not None else "1 0 0").split()])
+                axis_xyz = _attr(axis_el, "xyz") if axis_el is not None else "1 0 0"  # URDF's default axis
+                axis = np.array([float(v) for v in axis_xyz.split()])
                 if joint.get("type") == "prismatic":
-                    pos = pos + rot @ axis * angles[joint.get("name")]
+                    pos = pos + rot @ axis * angles[name]
                 else:
-                    rot = rot @ _axis_rotation(axis, angles[joint.get("name")])
-            child = joint.find("child").get("link")
+                    rot = rot @ _axis_rotation(axis, angles[name])
+            child = _attr(_child(joint, "child"), "link")
             poses[child] = (pos, rot)
             stack.append(child)
 
@@ -118,18 +136,19 @@ def rigid_body_model(robot: RobotDescription, urdf_path: str | Path) -> RigidBod
             continue
         xyz, i_rot = _origin(inertial)
         tag = inertial.find("inertia")
-        get = (lambda key: float(tag.get(key, 0.0))) if tag is not None else (lambda key: 0.0)
-        local = np.array([[get("ixx"), get("ixy"), get("ixz")],
-                          [get("ixy"), get("iyy"), get("iyz")],
-                          [get("ixz"), get("iyz"), get("izz")]])
+        moments = {key: float(tag.get(key, 0.0)) if tag is not None else 0.0
+                   for key in ("ixx", "ixy", "ixz", "iyy", "iyz", "izz")}
+        local = np.array([[moments["ixx"], moments["ixy"], moments["ixz"]],
+                          [moments["ixy"], moments["iyy"], moments["iyz"]],
+                          [moments["ixz"], moments["iyz"], moments["izz"]]])
         r_total = rot @ i_rot
-        masses.append(float(inertial.find("mass").get("value")))
+        masses.append(float(_attr(_child(inertial, "mass"), "value")))
         coms.append(pos + rot @ xyz)
         inertias.append(r_total @ local @ r_total.T)
     mass = float(sum(masses))
-    com = np.sum([m * c for m, c in zip(masses, coms)], axis=0) / mass
+    com = np.sum([m * c for m, c in zip(masses, coms, strict=True)], axis=0) / mass
     inertia = np.zeros((3, 3))
-    for m, c, i_link in zip(masses, coms, inertias):
+    for m, c, i_link in zip(masses, coms, inertias, strict=True):
         d = c - com
         inertia += i_link + m * (np.dot(d, d) * np.eye(3) - np.outer(d, d))  # parallel-axis theorem
 

@@ -17,10 +17,11 @@ import dataclasses
 import math
 import numbers
 import types
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
-LEG_NAMES: tuple[str, str, str, str] = ("FR", "FL", "RR", "RL")
+from envs.robots.description import LEG_NAMES
 
 #: Valid ranges, shared with :mod:`envs.gaits.trajectory`.
 MAX_STRIDE_FREQUENCY_HZ = 5.0
@@ -94,7 +95,7 @@ class GaitSpec:
             raise ValueError(f"phase_offsets must have length 4 (FR, FL, RR, RL) with values in "
                              f"[0, 1) cycles, got {len(offsets_in)} values: {offsets_in!r}")
         offsets = []
-        for leg, value in zip(LEG_NAMES, offsets_in):
+        for leg, value in zip(LEG_NAMES, offsets_in, strict=True):
             field = f"phase_offsets[{leg}]"
             off = _as_finite_float(field, value, "in [0, 1) cycles")
             if not 0.0 <= off < 1.0:
@@ -130,7 +131,7 @@ class GaitSpec:
         """Names of the dataclass fields, in declaration order."""
         return tuple(f.name for f in dataclasses.fields(cls))
 
-    def with_changes(self, **changes: Any) -> "GaitSpec":
+    def with_changes(self, **changes: Any) -> GaitSpec:
         """Return a re-validated copy with some fields replaced.
 
         Raises:
@@ -155,7 +156,7 @@ class GaitSpec:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "GaitSpec":
+    def from_dict(cls, data: Mapping[str, Any]) -> GaitSpec:
         """Build a spec from a mapping as produced by :meth:`to_dict`.
 
         Raises:
@@ -179,7 +180,7 @@ class GaitSpec:
 
 # --------------------------------------------------------------------- presets
 # Tuned in simulation on the Laikago (PD kp 300, 250 Hz physics, attitude gain 0.5) with sweeps over frequency,
-# duty factor, swing height and body height; each survives 20 s on flat ground (tests/gaits/test_presets.py).
+# duty factor, swing height and body height; each survives 20 s on flat ground (tests/envs/gaits/test_gaits_in_sim.py).
 # Bound and pronk keep a high duty factor and low feet: the open-loop controller has no flight phase, so these
 # are "shuffling" versions of the gaits (their footfall timing matches the gait; their speed is low).
 # name:   (frequency Hz, duty, (FR,   FL,   RR,   RL),  swing height m, body (hip) height m or None = standing)

@@ -21,10 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from envs.gaits.kinematics import inverse_kinematics
-from envs.robots.description import RobotDescription
+from envs.robots.description import GRAVITY_MPS2, RobotDescription
 from envs.state import RobotState
-
-GRAVITY_MPS2 = 9.81
 
 
 def raibert_footholds(shoulders_xy: np.ndarray, time_to_touchdown_s: np.ndarray, stance_duration_s: float,

@@ -84,7 +84,7 @@ class NormalizerStats:
     norm_reward: bool
 
     @classmethod
-    def from_vec_normalize(cls, vec) -> "NormalizerStats":
+    def from_vec_normalize(cls, vec) -> NormalizerStats:
         return cls(np.array(vec.obs_rms.mean, dtype=np.float64), np.array(vec.obs_rms.var, dtype=np.float64),
                    float(vec.obs_rms.count), float(np.asarray(vec.ret_rms.mean)), float(np.asarray(vec.ret_rms.var)),
                    float(vec.ret_rms.count), float(vec.clip_obs), float(vec.clip_reward), float(vec.gamma),
@@ -98,7 +98,7 @@ class NormalizerStats:
                 "ret_rms": {"mean": self.ret_mean, "var": self.ret_var, "count": self.ret_count}}
 
     @classmethod
-    def from_dict(cls, data: Any, source: str, obs_shape: tuple[int, ...] | None = None) -> "NormalizerStats":
+    def from_dict(cls, data: Any, source: str, obs_shape: tuple[int, ...] | None = None) -> NormalizerStats:
         """Parse and check :meth:`to_dict`'s form; :class:`PolicyLoadError` naming ``source`` and the problem."""
         def fail(why: str) -> PolicyLoadError:
             return PolicyLoadError(f"corrupt normaliser in {source}: {why}")
@@ -137,6 +137,7 @@ class NormalizerStats:
 
     def make_vec_normalize(self, venv):
         """A ``VecNormalize`` around ``venv`` holding these statistics (the env must have the observation shape)."""
+        from stable_baselines3.common.running_mean_std import RunningMeanStd
         from stable_baselines3.common.vec_env import VecNormalize
 
         shape = tuple(venv.observation_space.shape or ())
@@ -145,9 +146,13 @@ class NormalizerStats:
                                   f"observation has shape {shape}")
         vec = VecNormalize(venv, norm_obs=self.norm_obs, norm_reward=self.norm_reward, clip_obs=self.clip_obs,
                            clip_reward=self.clip_reward, gamma=self.gamma, epsilon=self.epsilon)
-        vec.obs_rms.mean, vec.obs_rms.var, vec.obs_rms.count = self.obs_mean.copy(), self.obs_var.copy(), self.obs_count
-        vec.ret_rms.mean, vec.ret_rms.var, vec.ret_rms.count = (np.float64(self.ret_mean), np.float64(self.ret_var),
-                                                                self.ret_count)
+        obs_rms = vec.obs_rms
+        if not isinstance(obs_rms, RunningMeanStd):  # one per key for a Dict observation space
+            raise PolicyLoadError("the normaliser's statistics are for a Box observation, not a Dict")
+        obs_rms.mean, obs_rms.var, obs_rms.count = self.obs_mean.copy(), self.obs_var.copy(), self.obs_count
+        # 0-d arrays, as VecNormalize's own return statistics (RunningMeanStd(shape=())) are.
+        vec.ret_rms.mean, vec.ret_rms.var = np.full((), self.ret_mean), np.full((), self.ret_var)
+        vec.ret_rms.count = self.ret_count
         return vec
 
 

@@ -24,9 +24,18 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from envs.policies.files import (NORMALIZER_JSON, NormalizerStats, ObservationNormalizer, PolicyLoadError,
-                                 UnsafePickleError, read_metadata, read_normalizer_json, read_pickled_normalizer,
-                                 safe_load_model, strict_yaml_load)
+from envs.policies.files import (
+    NORMALIZER_JSON,
+    NormalizerStats,
+    ObservationNormalizer,
+    PolicyLoadError,
+    UnsafePickleError,
+    read_metadata,
+    read_normalizer_json,
+    read_pickled_normalizer,
+    safe_load_model,
+    strict_yaml_load,
+)
 from envs.state import RobotState
 
 __all__ = ["PolicyLoadError", "UnsafePickleError", "ObservationNormalizer", "PolicyController", "PolicySource",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
-from envs.robots.description import JOINT_LABELS, LEG_NAMES, NUM_JOINTS, NUM_LEGS, RobotDescription
 from envs.robots.a1 import A1
 from envs.robots.aliengo import ALIENGO
+from envs.robots.description import JOINT_LABELS, LEG_NAMES, NUM_JOINTS, NUM_LEGS, RobotDescription
 from envs.robots.laikago import LAIKAGO, LAIKAGO_FAST
 from envs.robots.mini_cheetah import MINI_CHEETAH
 

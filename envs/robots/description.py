@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+#: Leg order of every array with one entry per leg (contacts, feet, phase offsets), index 0..3.
 LEG_NAMES: tuple[str, str, str, str] = ("FR", "FL", "RR", "RL")
 JOINTS_PER_LEG: tuple[str, str, str] = ("hip", "thigh", "calf")
 NUM_LEGS = 4
@@ -31,6 +32,9 @@ NUM_JOINTS = 12
 
 #: Controller joint names in the canonical order, e.g. ``"FR_hip"``.
 JOINT_LABELS: tuple[str, ...] = tuple(f"{leg}_{j}" for leg in LEG_NAMES for j in JOINTS_PER_LEG)
+#: Standard gravity of the world every robot is described for, m/s² (the simulation applies it along −z, as a
+#: MuJoCo model carries its own gravity); the gaits' force plans and the metrics use the same number.
+GRAVITY_MPS2 = 9.81
 
 
 def hip_layout(x_front_m: float, x_rear_m: float, half_width_m: float,

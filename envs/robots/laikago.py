@@ -9,7 +9,7 @@ Geometry below is read from that URDF (joint origins, in m):
 
 So at URDF zero angles the thigh already points 0.5993 rad backward of straight down (atan2(0.1422, 0.20833)) and
 the shank 0.0877 rad backward (atan2(0.022, 0.25)); the offsets map our controller convention (see
-``description.py``) onto that. ``tests/robots/test_kinematics_vs_pybullet.py`` checks the result against PyBullet's
+``description.py``) onto that. ``tests/envs/gaits/test_kinematics.py`` checks the result against PyBullet's
 toe positions.
 """
 

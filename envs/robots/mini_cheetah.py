@@ -32,16 +32,17 @@ PD gains: kp = 300 N·m/rad (Laikago) × m·L ratio (8.85 × 0.389 / (25.57 × 0
 With 80 the scripted trot (Froude-scaled 0.44 m/s) made 68 % of the commanded speed and drifted 11° in heading in
 20 s; with 100, 73 % and 6° (the URDF puts every abduct/thigh centre of mass on the +y side, so the robot is not
 left-right symmetric). kd = 1.0: the calf's inertia about the knee is I ≈ 0.0079 kg·m² (PyBullet mass matrix,
-standing pose), so kd·dt/I ≈ 0.50 and kp·dt²/I ≈ 0.20 at 250 Hz; swing damping ratio kd / (2√(kp·I)) ≈ 0.56. Foot spinning friction 0.003 m instead of 0.005 m: with
-(2/3)·μ·a, 0.005 m means a 7.5 mm contact patch, half this 15 mm toe's radius; 0.003 m (a ≈ 4.5 mm) matches a
-Hertzian patch scaled from the Laikago's by (load × radius)^(1/3) ≈ 0.56.
+standing pose), so kd·dt/I ≈ 0.50 and kp·dt²/I ≈ 0.20 at 250 Hz; swing damping ratio kd / (2√(kp·I)) ≈ 0.56.
+Foot spinning friction 0.003 m instead of 0.005 m: with (2/3)·μ·a, 0.005 m means a 7.5 mm contact patch, half
+this 15 mm toe's radius; 0.003 m (a ≈ 4.5 mm) matches a Hertzian patch scaled from the Laikago's by
+(load × radius)^(1/3) ≈ 0.56.
 """
 
 from __future__ import annotations
 
 import math
 
-from envs.robots.description import LEG_NAMES, RobotDescription, hip_layout
+from envs.robots.description import RobotDescription, hip_layout
 
 _HIP_X, _HIP_Y = 0.19, 0.049
 _LATERAL = 0.062

@@ -1,17 +1,38 @@
-"""Commands of the velocity-type tasks over an episode (pure numpy): fixed, heading mode, scheduled or sampled.
+"""Where a task's command comes from over an episode (pure numpy): one held command, or the velocity tasks'
+generator (fixed, heading mode, scheduled or sampled).
 
-See :mod:`envs.tasks.velocity` for how a task uses them.
+Every task owns a *command source* (:attr:`envs.tasks.common.Task.commands`): the task's ``reset`` hands it the
+reset options, ``update`` lets it change the command after each control step, and ``set_command`` (the env's
+:meth:`~envs.env.QuadrupedEnv.set_command`) makes it hold a command from the next step on, for live driving.
+See :mod:`envs.tasks.velocity` for the velocity tasks' modes.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 import numpy as np
 
 from envs.config import is_number
 from envs.state import RobotState
-from envs.tasks.common import check_command
+
+#: The largest command any task accepts: |vx| m/s, |vy| m/s, |yaw rate| rad/s.
+COMMAND_LIMITS = np.array([3.0, 2.0, 3.0])
+
+
+def check_command(value: Any, what: str = "options['command']") -> np.ndarray:
+    """A (vx, vy, yaw rate) command as a float array, within :data:`COMMAND_LIMITS`; ValueError otherwise."""
+    try:
+        cmd = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        cmd = None
+    if cmd is None or cmd.shape != (3,) or not np.all(np.isfinite(cmd)):
+        raise ValueError(f"{what} must be 3 finite numbers (vx m/s, vy m/s, yaw rate rad/s), got {value!r}")
+    if np.any(np.abs(cmd) > COMMAND_LIMITS):
+        raise ValueError(f"{what}={cmd.tolist()} is out of range; valid: |vx| <= {COMMAND_LIMITS[0]} m/s, "
+                         f"|vy| <= {COMMAND_LIMITS[1]} m/s, |yaw rate| <= {COMMAND_LIMITS[2]} rad/s")
+    return cmd
 
 
 def wrap_angle(angle_rad: float) -> float:
@@ -19,12 +40,55 @@ def wrap_angle(angle_rad: float) -> float:
     return float((angle_rad + np.pi) % (2 * np.pi) - np.pi)
 
 
+class CommandSource(Protocol):
+    """What a task's command source offers (:class:`HeldCommand`, :class:`CommandGenerator`)."""
+
+    #: The command in effect: (vx m/s, vy m/s, yaw rate rad/s) in the body's heading frame.
+    command: np.ndarray
+
+    def reset(self, rng: np.random.Generator, options: Mapping[str, Any], state: RobotState) -> None: ...
+
+    def update(self, rng: np.random.Generator, state: RobotState) -> None: ...
+
+    def hold(self, command: Any) -> None: ...
+
+
+class HeldCommand:
+    """One command all episode: ``options["command"]`` at reset, else ``default``; :meth:`hold` replaces it.
+
+    Args:
+        default: the command of an episode reset without ``options["command"]`` (vx m/s, vy m/s, yaw rate rad/s).
+        check: validates a command and returns it as a float array (ValueError otherwise); called as
+            ``check(value, what)`` with ``what`` naming the value for the message.
+    """
+
+    RESET_OPTIONS = ("command",)
+
+    def __init__(self, default: Any = (0.0, 0.0, 0.0),
+                 check: Callable[[Any, str], np.ndarray] = check_command) -> None:
+        self._default = np.array(default, dtype=float)
+        self._check = check
+        self.command = self._default.copy()
+
+    def reset(self, rng: np.random.Generator, options: Mapping[str, Any], state: RobotState) -> None:
+        if "command" in options:
+            self.command = self._check(options["command"], "options['command']")
+        else:
+            self.command = self._default.copy()
+
+    def update(self, rng: np.random.Generator, state: RobotState) -> None:
+        pass
+
+    def hold(self, command: Any) -> None:
+        self.command = self._check(command, "the command")
+
+
 class CommandGenerator:
     """The command of a velocity-type task over an episode (see the module docstring for the modes)."""
 
     RESET_OPTIONS = ("command", "heading_rad", "command_schedule")
 
-    def __init__(self, settings) -> None:
+    def __init__(self, settings: Any) -> None:
         """``settings``: a :class:`~envs.tasks.velocity.VelocityTaskSettings` (ranges, resampling, modes)."""
         self.settings = settings
         self.command = np.zeros(3)
@@ -64,7 +128,7 @@ class CommandGenerator:
         if state.time_s + 1e-9 >= self._next_change_s:
             self._change(rng, state)
         elif self.heading_rad is not None:
-            self.command[2] = self._heading_yaw_rate(state)
+            self.command[2] = self._heading_yaw_rate(self.heading_rad, state)
 
     def _change(self, rng: np.random.Generator, state: RobotState) -> None:
         s = self.settings
@@ -85,11 +149,11 @@ class CommandGenerator:
                 self.heading_rad = float(rng.uniform(-np.pi, np.pi))
             self._next_change_s = state.time_s + s.command_resample_s
         if self.heading_rad is not None:
-            self.command[2] = self._heading_yaw_rate(state)
+            self.command[2] = self._heading_yaw_rate(self.heading_rad, state)
 
-    def _heading_yaw_rate(self, state: RobotState) -> float:
+    def _heading_yaw_rate(self, heading_rad: float, state: RobotState) -> float:
         lo, hi = self.settings.yaw_rate_range_radps
-        return float(np.clip(self.settings.heading_gain * wrap_angle(self.heading_rad - state.yaw_rad), lo, hi))
+        return float(np.clip(self.settings.heading_gain * wrap_angle(heading_rad - state.yaw_rad), lo, hi))
 
 
 def parse_schedule(value: Any) -> np.ndarray:

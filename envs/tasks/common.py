@@ -1,15 +1,17 @@
 """What every task shares: the :class:`Task` base, reward-weight handling, termination and the proprioceptive
 part of the observation (pure numpy, no PyBullet).
 
-A task owns the command: it chooses it at reset (from ``reset(options=...)`` or the env's seeded generator),
-may change it during the episode, writes it into the observation, scores the reward against it, and reports it as
-``info["command"]``. Nobody else supplies a command.
+A task owns the command, through its command source (:mod:`envs.tasks.commands`): it chooses it at reset (from
+``reset(options={"command": ...})`` or the env's seeded generator), may change it during the episode, holds a live
+command given with :meth:`Task.set_command`, writes it into the observation, scores the reward against it, and
+reports it as ``info["command"]``. Nobody else supplies a command.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -17,9 +19,11 @@ from envs.config import check_reward_overrides
 from envs.numerics import dot
 from envs.robots.description import RobotDescription
 from envs.state import RobotState
+from envs.tasks.commands import CommandSource, HeldCommand
 
-#: One observation block: (name, size, symmetric bound). Values are clipped to [-bound, bound].
-Feature = tuple[str, int, float]
+#: One observation block: (name, size, symmetric bound: one number, or one per entry). Values are clipped to
+#: [-bound, bound].
+Feature = tuple[str, int, float | np.ndarray]
 
 #: Tipping limit: the episode ends when the body z axis is more than this far from vertical.
 MAX_TILT_RAD = np.deg2rad(60.0)
@@ -27,16 +31,15 @@ _MIN_UPRIGHT = np.cos(MAX_TILT_RAD)  # State.upright below this: tipped
 #: State magnitudes beyond these are a physics blow-up, not motion (the robot cannot reach them).
 MAX_LIN_SPEED_MPS = 30.0
 MAX_ANG_SPEED_RADPS = 100.0
-#: The largest command any task accepts: |vx| m/s, |vy| m/s, |yaw rate| rad/s.
-COMMAND_LIMITS = np.array([3.0, 2.0, 3.0])
 
 
 class Task:
     """Base of the tasks: subclasses set the class attributes and implement :meth:`reward_terms`.
 
     Override points (all optional except ``reward_terms``): :meth:`observation_features` and :meth:`features`
-    (task entries of the observation), :meth:`reset` and :meth:`update` (choose and change the command),
-    :meth:`failure`, :meth:`info`, :meth:`command_range` and :meth:`impose_command`.
+    (task entries of the observation), :meth:`command_source` (where the command comes from; default: one
+    command held all episode, ``options["command"]`` or zero), :meth:`reset` and :meth:`update` (extend them with
+    ``super()``), :meth:`failure`, :meth:`info` and :meth:`command_range`.
     """
 
     #: Settings dataclass of the task (its fields are keyword arguments of ``gymnasium.make``).
@@ -44,15 +47,15 @@ class Task:
     #: Reward terms and their default weights; ``reward_weights`` overrides them by name.
     DEFAULT_REWARD_WEIGHTS: ClassVar[Mapping[str, float]]
     #: ``reset(options=...)`` keys this task understands; any other key is an error.
-    RESET_OPTIONS: ClassVar[tuple[str, ...]] = ()
+    RESET_OPTIONS: ClassVar[tuple[str, ...]] = HeldCommand.RESET_OPTIONS
 
     def __init__(self, settings: Any, robot: RobotDescription, control_dt_s: float) -> None:
         self.settings = settings
         self.robot = robot
         self.control_dt_s = control_dt_s
         self.reward_weights = resolve_reward_weights(settings.reward_weights, self.DEFAULT_REWARD_WEIGHTS)
-        #: The command in effect: (vx m/s, vy m/s, yaw rate rad/s) in the body's heading frame.
-        self.command = np.zeros(3)
+        #: Where the command comes from (:meth:`command_source`).
+        self.commands: CommandSource = self.command_source(settings)
 
     # -------------------------------------------------------------- observation
     def observation_features(self) -> tuple[Feature, ...]:
@@ -64,27 +67,37 @@ class Task:
         return None
 
     # -------------------------------------------------------------- command
+    def command_source(self, settings: Any) -> CommandSource:
+        """The task's command source, built once (default: one command all episode, ``options["command"]`` or
+        zero)."""
+        return HeldCommand()
+
+    @property
+    def command(self) -> np.ndarray:
+        """The command in effect: (vx m/s, vy m/s, yaw rate rad/s) in the body's heading frame."""
+        return self.commands.command
+
     def reset(self, rng: np.random.Generator, options: Mapping[str, Any], state: RobotState) -> None:
         """Start an episode: choose the command (``options`` holds only keys of ``RESET_OPTIONS``)."""
+        self.commands.reset(rng, options, state)
 
     def update(self, rng: np.random.Generator, state: RobotState) -> None:
         """Called after each control step, before the reward and the observation: change the command if due."""
+        self.commands.update(rng, state)
+
+    def set_command(self, command: Any) -> None:
+        """Hold ``command`` (vx m/s, vy m/s, yaw rate rad/s) from the next step on, e.g. from a keyboard; the task
+        stays its owner (it is observed, reported and scored like any other).
+
+        Raises:
+            ValueError: the task cannot hold this command.
+        """
+        self.commands.hold(command)
 
     @classmethod
     def command_range(cls, settings: Any) -> tuple[np.ndarray, np.ndarray]:
         """(low, high) of the commands this task gives under ``settings``: what a policy trained on it has seen."""
         return np.zeros(3), np.zeros(3)
-
-    @classmethod
-    def impose_command(cls, command: np.ndarray, heading_rad: float | None = None
-                       ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """How to make this task hold ``command`` for a whole episode: (env settings to set, reset options).
-        ``heading_rad`` (with a zero yaw rate): the heading to hold, where the task has a heading mode.
-
-        Raises:
-            ValueError: the task cannot express this command.
-        """
-        raise ValueError(f"the {cls.__name__} takes no commands")
 
     # -------------------------------------------------------------- reward, termination, info
     def reward_terms(self, state: RobotState, action: np.ndarray, last_action: np.ndarray) -> dict[str, float]:
@@ -101,20 +114,6 @@ class Task:
     def info(self) -> dict[str, Any]:
         """What the task adds to every step's ``info`` (the command in effect, at least)."""
         return {"command": self.command.copy()}
-
-
-def check_command(value: Any, what: str = "options['command']") -> np.ndarray:
-    """A (vx, vy, yaw rate) command as a float array, within :data:`COMMAND_LIMITS`; ValueError otherwise."""
-    try:
-        cmd = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        cmd = None
-    if cmd is None or cmd.shape != (3,) or not np.all(np.isfinite(cmd)):
-        raise ValueError(f"{what} must be 3 finite numbers (vx m/s, vy m/s, yaw rate rad/s), got {value!r}")
-    if np.any(np.abs(cmd) > COMMAND_LIMITS):
-        raise ValueError(f"{what}={cmd.tolist()} is out of range; valid: |vx| <= {COMMAND_LIMITS[0]} m/s, "
-                         f"|vy| <= {COMMAND_LIMITS[1]} m/s, |yaw rate| <= {COMMAND_LIMITS[2]} rad/s")
-    return cmd
 
 
 # ---------------------------------------------------------------------------- reward weights

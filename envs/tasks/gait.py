@@ -9,18 +9,19 @@ feet whose measured contact matches the clock's stance/swing.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 from envs.gaits import GAIT_PRESETS, GaitSpec, get_gait, leg_phases, stance_mask
-from envs.gaits.kinematics import forward_kinematics
+from envs.gaits.kinematics import standing_hip_to_foot_m
 from envs.gaits.spec import BODY_HEIGHT_RANGE_M, MAX_STRIDE_FREQUENCY_HZ
 from envs.state import RobotState
-from envs.tasks.common import COMMAND_LIMITS, Feature, Task
-from envs.tasks.commands import CommandGenerator
-from envs.tasks.velocity import (DEFAULT_GAIT_WEIGHTS, FootAirTime, VelocityTask, VelocityTaskSettings,
-                                 gait_contact_reward, velocity_terms)
+from envs.tasks.commands import COMMAND_LIMITS, CommandGenerator
+from envs.tasks.common import Feature, Task
+from envs.tasks.rewards import gait_contact_reward
+from envs.tasks.velocity import DEFAULT_GAIT_WEIGHTS, FootAirTime, VelocityTask, VelocityTaskSettings, velocity_terms
 
 
 class GaitTask(Task):
@@ -30,20 +31,22 @@ class GaitTask(Task):
     DEFAULT_REWARD_WEIGHTS = DEFAULT_GAIT_WEIGHTS
     RESET_OPTIONS = (*CommandGenerator.RESET_OPTIONS, "gait")
     GAIT_CHOICES = ("trot", "pace", "bound", "walk")
+    commands: CommandGenerator
 
     def __init__(self, settings: VelocityTaskSettings, robot, control_dt_s: float) -> None:
         super().__init__(settings, robot, control_dt_s)
-        self.commands = CommandGenerator(settings)
         self.air_time = FootAirTime(control_dt_s)
         self.gait: GaitSpec = GAIT_PRESETS["trot"]
         self._clock = 0.0
-        # A gait without a body height means "the robot's standing height" (hip above ground, m).
-        self._standing_hip_height_m = float(-forward_kinematics(robot, robot.standing_angles)[:, 2].mean())
+        # A gait without a body height means the robot's standing height (hips above the foot centres, m).
+        self._standing_height_m = standing_hip_to_foot_m(robot)
 
-    # The command generator owns the command, as in the velocity task (its property, setter and range).
-    command = VelocityTask.command
-    command_range = VelocityTask.command_range
-    impose_command = VelocityTask.impose_command
+    def command_source(self, settings: VelocityTaskSettings) -> CommandGenerator:
+        return CommandGenerator(settings)  # the velocity task's commands
+
+    @classmethod
+    def command_range(cls, settings: VelocityTaskSettings) -> tuple[np.ndarray, np.ndarray]:
+        return VelocityTask.command_range(settings)
 
     def observation_features(self) -> tuple[Feature, ...]:
         return (("command", 3, COMMAND_LIMITS), ("gait_parameters", 7, 1.0), ("leg_phase_sin", 4, 1.0),
@@ -54,18 +57,13 @@ class GaitTask(Task):
         fixed = None if gait is None else (gait if isinstance(gait, GaitSpec) else get_gait(gait))
         self._clock = 0.0
         self.air_time.reset()
-        self.commands.reset(rng, options, state)
+        super().reset(rng, options, state)
         self.gait = fixed or GAIT_PRESETS[self.GAIT_CHOICES[int(rng.integers(len(self.GAIT_CHOICES)))]]
-
-    def set_command(self, command: Any) -> None:
-        """Hold ``command`` (vx, vy, yaw rate) from the next step on: the task stays its owner (it is observed,
-        reported and scored like any other); ``quadgait play`` drives the robot with it."""
-        self.commands.hold(command)
 
     def update(self, rng: np.random.Generator, state: RobotState) -> None:
         self._clock = (self._clock + self.gait.stride_frequency_hz * self.control_dt_s) % 1.0
         self.air_time.update(state.foot_contacts)
-        self.commands.update(rng, state)
+        super().update(rng, state)
 
     def leg_phases(self) -> np.ndarray:
         """The gait clock's leg phases (cycles, (4,)); stance while phase < duty factor."""
@@ -76,7 +74,7 @@ class GaitTask(Task):
 
     def features(self, state: RobotState) -> np.ndarray:
         g = self.gait
-        height = g.body_height_m if g.body_height_m is not None else self._standing_hip_height_m
+        height = g.body_height_m if g.body_height_m is not None else self._standing_height_m
         lo, hi = BODY_HEIGHT_RANGE_M
         params = np.array([2 * g.stride_frequency_hz / MAX_STRIDE_FREQUENCY_HZ - 1, 2 * g.duty_factor - 1,
                            *(2 * np.array(g.phase_offsets[1:]) - 1), 8 * g.swing_height_m - 1,

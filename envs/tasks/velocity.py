@@ -34,23 +34,28 @@ gait_contact       fraction of feet whose contact equals the         0.5       g
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
 from envs.config import check_interval, check_range, frozen_weights
-from envs.numerics import dot, norm
+from envs.robots.description import RobotDescription
 from envs.state import RobotState
-from envs.tasks.commands import CommandGenerator
-from envs.tasks.common import COMMAND_LIMITS, Feature, Task
-
-TRACKING_SIGMA_MPS = 0.25
-TRACKING_SIGMA_RADPS = 0.25
-#: Air time credited per step, at most (s), and the command norm below which steps earn nothing.
-AIR_TIME_CAP_S = 0.25
-MOVING_COMMAND = 0.05
+from envs.tasks.commands import COMMAND_LIMITS, CommandGenerator
+from envs.tasks.common import Feature, Task
+from envs.tasks.rewards import (
+    ALIVE,
+    TRACKING_SIGMA_MPS,
+    TRACKING_SIGMA_RADPS,
+    action_rate_penalty,
+    air_time_reward,
+    power_penalty,
+    tilt_penalty,
+    tracking_reward,
+)
 
 DEFAULT_VELOCITY_WEIGHTS: Mapping[str, float] = MappingProxyType({
     "lin_vel_tracking": 2.0,
@@ -64,18 +69,6 @@ DEFAULT_VELOCITY_WEIGHTS: Mapping[str, float] = MappingProxyType({
     "alive": 0.25,
 })
 DEFAULT_GAIT_WEIGHTS: Mapping[str, float] = MappingProxyType({**DEFAULT_VELOCITY_WEIGHTS, "gait_contact": 0.5})
-
-
-def tracking_reward(error: float | np.ndarray, sigma: float) -> float:
-    """exp(−error² / sigma²): 1 at zero error, falling smoothly with |error| (error may be a vector: its norm)."""
-    err = np.asarray(error, dtype=float)
-    squared = dot(err, err) if err.ndim else float(err * err)
-    return float(np.exp(-squared / sigma**2))
-
-
-def gait_contact_reward(desired_stance: np.ndarray, contacts: np.ndarray) -> float:
-    """Fraction of the four feet whose measured contact equals the commanded stance (1 = all match)."""
-    return float(np.mean(np.asarray(desired_stance, bool) == np.asarray(contacts, bool)))
 
 
 class FootAirTime:
@@ -99,27 +92,20 @@ class FootAirTime:
         return self.landed_air_time_s
 
 
-def air_time_reward(landed_air_time_s: np.ndarray, command: np.ndarray) -> float:
-    """Σ min(t_air, AIR_TIME_CAP_S) over the feet that touched down this step; 0 while the command is ~zero."""
-    if norm(command) <= MOVING_COMMAND:
-        return 0.0
-    return float(np.minimum(landed_air_time_s, AIR_TIME_CAP_S).sum())
-
-
 def velocity_terms(state: RobotState, command: np.ndarray, action: np.ndarray,
                    previous_action: np.ndarray, landed_air_time_s: np.ndarray | None = None) -> dict[str, float]:
     """Unweighted velocity-task terms (see the module table)."""
-    v, w, g = state.base_lin_vel_body, state.base_ang_vel_body, state.projected_gravity_body
+    v, w = state.base_lin_vel_body, state.base_ang_vel_body
     return {
         "lin_vel_tracking": tracking_reward(v[:2] - command[:2], TRACKING_SIGMA_MPS),
         "ang_vel_tracking": tracking_reward(w[2] - command[2], TRACKING_SIGMA_RADPS),
         "lin_vel_z": float(-(v[2] ** 2)),
         "ang_vel_xy": float(-(w[0] ** 2 + w[1] ** 2)),
-        "orientation": float(-(g[0] ** 2 + g[1] ** 2)),
-        "energy": -state.mechanical_power_w,
-        "action_rate": float(-np.sum((np.asarray(action) - np.asarray(previous_action)) ** 2)),
+        "orientation": tilt_penalty(state.projected_gravity_body),
+        "energy": power_penalty(state.mechanical_power_w),
+        "action_rate": action_rate_penalty(action, previous_action),
         "feet_air_time": 0.0 if landed_air_time_s is None else air_time_reward(landed_air_time_s, command),
-        "alive": 1.0,
+        "alive": ALIVE,
     }
 
 
@@ -148,7 +134,7 @@ class VelocityTaskSettings:
     reward_weights: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name, limit in zip(("vx_range_mps", "vy_range_mps", "yaw_rate_range_radps"), COMMAND_LIMITS):
+        for name, limit in zip(("vx_range_mps", "vy_range_mps", "yaw_rate_range_radps"), COMMAND_LIMITS, strict=True):
             check_interval(self, name, -float(limit), float(limit))
         check_range(self, "command_resample_s", 0.0, 3600.0, low_inclusive=False)
         check_range(self, "standing_probability", 0.0, 1.0)
@@ -172,19 +158,14 @@ class VelocityTask(Task):
     Settings = VelocityTaskSettings
     DEFAULT_REWARD_WEIGHTS = DEFAULT_VELOCITY_WEIGHTS
     RESET_OPTIONS = CommandGenerator.RESET_OPTIONS
+    commands: CommandGenerator
 
-    def __init__(self, settings: VelocityTaskSettings, robot, control_dt_s: float) -> None:
+    def __init__(self, settings: VelocityTaskSettings, robot: RobotDescription, control_dt_s: float) -> None:
         super().__init__(settings, robot, control_dt_s)
-        self.commands = CommandGenerator(settings)
         self.air_time = FootAirTime(control_dt_s)
 
-    @property
-    def command(self) -> np.ndarray:
-        return self.commands.command
-
-    @command.setter
-    def command(self, value: np.ndarray) -> None:  # the base class initialises it; the generator owns it
-        pass
+    def command_source(self, settings: VelocityTaskSettings) -> CommandGenerator:
+        return CommandGenerator(settings)
 
     def observation_features(self) -> tuple[Feature, ...]:
         return (("command", 3, COMMAND_LIMITS),)
@@ -193,29 +174,16 @@ class VelocityTask(Task):
         return self.command
 
     def reset(self, rng: np.random.Generator, options: Mapping[str, Any], state: RobotState) -> None:
-        self.commands.reset(rng, options, state)
+        super().reset(rng, options, state)
         self.air_time.reset()
-
-    def set_command(self, command: Any) -> None:
-        """Hold ``command`` (vx, vy, yaw rate) from the next step on: the task stays its owner (it is observed,
-        reported and scored like any other); ``quadgait play`` drives the robot with it."""
-        self.commands.hold(command)
 
     def update(self, rng: np.random.Generator, state: RobotState) -> None:
         self.air_time.update(state.foot_contacts)
-        self.commands.update(rng, state)
+        super().update(rng, state)
 
     @classmethod
     def command_range(cls, settings: VelocityTaskSettings) -> tuple[np.ndarray, np.ndarray]:
         return settings.command_low, settings.command_high
-
-    @classmethod
-    def impose_command(cls, command: np.ndarray, heading_rad: float | None = None
-                       ) -> tuple[dict[str, Any], dict[str, Any]]:
-        options: dict[str, Any] = {"command": tuple(float(c) for c in command)}
-        if heading_rad is not None:
-            options["heading_rad"] = float(heading_rad)
-        return {}, options
 
     def reward_terms(self, state: RobotState, action: np.ndarray, last_action: np.ndarray) -> dict[str, float]:
         return velocity_terms(state, self.command, action, last_action, self.air_time.landed_air_time_s)

@@ -81,7 +81,7 @@ def test_invalid_settings_raise_at_construction(kwargs, message):
 @pytest.mark.filterwarnings("ignore:.*not in the possible render_modes")  # gymnasium warns first; we then raise
 def test_unknown_render_mode_lists_valid():
     with pytest.raises(ValueError, match="unknown render_mode 'video'; valid: None, rgb_array, human"):
-        gym.make("quadgait/LaikagoWalk-v0", render_mode="video").unwrapped
+        gym.make("quadgait/LaikagoWalk-v0", render_mode="video")
 
 
 def test_numpy_scalars_are_accepted_as_numbers(make_env):
@@ -156,7 +156,9 @@ def test_200_create_close_cycles_leak_no_connections_or_memory():
 
 
 @pytest.mark.parametrize("env_id, options, message", [
-    ("quadgait/LaikagoWalk-v0", {"command": (0.5, 0, 0)}, "unknown reset option(s) 'command'; valid options: none"),
+    ("quadgait/LaikagoWalk-v0", {"command": (0.5, 0.3, 0)}, "the walk task walks straight ahead"),
+    ("quadgait/LaikagoWalk-v0", {"command_schedule": [(0.0, 0.5, 0, 0)]},
+     "unknown reset option(s) 'command_schedule'; valid options: command, heading_rad"),
     ("quadgait/LaikagoVelocity-v1", {"gait": "trot"},
      "unknown reset option(s) 'gait'; valid options: command, heading_rad, command_schedule"),
     ("quadgait/LaikagoGait-v1", {"gait": "moonwalk"}, "unknown gait 'moonwalk'; valid gaits: bound"),

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env as gym_check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
-import gymnasium as gym
 from envs.gait_analysis import circular_distance_cycles
 
 RESIDUAL, CPG = "quadgait/LaikagoTrotResidual-v0", "quadgait/LaikagoCPG-v0"

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from envs import metrics
-from envs.terrain import FLAT_START_M, TerrainSpec, grid_axes, height_at, heightfield
 from envs.rollout import run_controller
+from envs.terrain import FLAT_START_M, TerrainSpec, grid_axes, height_at, heightfield
 
 
 def test_rough_terrain_is_deterministic_per_seed():

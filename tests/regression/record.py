@@ -154,7 +154,7 @@ def compare(stored: dict[str, np.ndarray], now: dict[str, np.ndarray]) -> list[s
             problems.append(f"{key}: shape {a.shape} vs {b.shape}")
             continue
         if key.endswith("/infos"):
-            for k, (x, y) in enumerate(zip(a, b)):
+            for k, (x, y) in enumerate(zip(a, b, strict=False)):
                 why = _info_difference(str(x), str(y))
                 if why:
                     problems.append(f"{key}[{k}]: {why}")
@@ -184,7 +184,7 @@ def _values_differ(old, new, path: str) -> str | None:
     if isinstance(old, list):
         if not isinstance(new, list) or len(old) != len(new):
             return f"{path}: {str(old)[:80]} != {str(new)[:80]}"
-        for i, (x, y) in enumerate(zip(old, new)):
+        for i, (x, y) in enumerate(zip(old, new, strict=False)):
             why = _values_differ(x, y, f"{path}[{i}]")
             if why:
                 return why

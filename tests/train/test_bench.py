@@ -5,12 +5,14 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 
 import pytest
 
 from train.atomic import atomic_path
 from train.bench import runner
 from train.bench.scenarios import SCENARIOS, Scenario, get_scenario
+from train.bench.suite import plan_benchmark, run_benchmark
 from train.cli import main
 
 # Short versions of two suite scenarios keep the test fast; the machinery is the same.
@@ -118,12 +120,36 @@ def test_crashed_worker_marks_its_cell_failed(tmp_path, monkeypatch):
 @pytest.mark.parametrize("argv, message", [
     (["--scenario", "moon"], "unknown scenario 'moon'; valid scenarios: flat-0.3"),
     (["--controller", "moonwalk"], "unknown controller 'moonwalk'; valid: bound, gallop"),
-    (["--episodes", "0"], "--episodes must be in"),
+    (["--episodes", "0"], "episodes must be in [1, 1000], got 0"),
     (["--robot", "spot"], "unknown robot 'spot'"),
 ])
 def test_bad_names_are_rejected_before_running(tmp_path, capsys, argv, message):
     assert main(["bench", "--out", str(tmp_path / "x"), "--no-progress", *argv]) == 2
     assert message in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_the_library_call_is_what_the_cli_runs(tmp_path, short_scenarios, capsys):
+    plan = plan_benchmark(tmp_path / "lib", ["trot"], ["flat-0.5"], episodes=1)
+    assert [(c.controller, c.scenario.name, c.episode) for c in plan.cells] == [("trot", "flat-0.5", 0)]
+    assert plan.executor == "serial" and plan.robot == "laikago_fast"
+    run = run_benchmark(plan)
+    assert run.failed == 0 and not run.interrupted and len(run.records) == 1
+    assert {p.name for p in run.written} >= {"results.json", "results.md"}
+    assert main(["bench", "--controller", "trot", "--scenario", "flat-0.5", "--episodes", "1", "--out",
+                 str(tmp_path / "cli"), "--no-progress"]) == 0
+    capsys.readouterr()
+    assert _numbers(tmp_path / "lib") == _numbers(tmp_path / "cli")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"scenarios": ["moon"]}, "unknown scenario 'moon'"),
+    ({"episodes": 0}, "episodes must be in [1, 1000]"),
+    ({"workers": 2, "ray": "local"}, "cannot be combined"),
+])
+def test_the_library_checks_its_inputs_before_making_the_folder(tmp_path, kwargs, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        plan_benchmark(tmp_path / "x", ["trot"], **{"scenarios": ["flat-0.5"], **kwargs})
     assert not (tmp_path / "x").exists()
 
 

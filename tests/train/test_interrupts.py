@@ -68,7 +68,9 @@ def test_ctrl_c_in_train_saves_a_checkpoint_and_the_run_resumes(tmp_path):
         proc = _start([sys.executable, "-m", "train.cli", "train", "--timesteps", "1000000", "--out", str(run),
                        "--hyperparams", str(hp), "--no-progress"], err)
         try:
-            eval_rows = lambda: (run / "eval.csv").is_file() and len((run / "eval.csv").read_text().splitlines()) > 1
+            def eval_rows() -> bool:
+                return (run / "eval.csv").is_file() and len((run / "eval.csv").read_text().splitlines()) > 1
+
             _wait_for(lambda: eval_rows() or proc.poll() is not None, 180, "training to start")
             os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
             assert proc.wait(timeout=120) == 130

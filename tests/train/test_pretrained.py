@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from train.evaluate import evaluate
 from envs.policies import pretrained_names
 from envs.rollout import top_sustained_speed_mps
+from train.evaluate import evaluate
 
 JOINT_POLICY = "laikago-walk-ppo"
 STRUCTURED_POLICY = "laikago-trot-residual-ppo"

@@ -60,8 +60,9 @@ def test_a_sweep_is_one_controller_with_intervals_over_its_seeds(bench_out):
 
 def _driver():
     if not (Path(CHROMIUM).is_file() and Path(DRIVER).is_file()):
-        (pytest.fail if os.environ.get("CI") else pytest.skip)(f"no headless browser: {CHROMIUM} and {DRIVER} come with Debian's chromium and chromium-driver "
-                    "(.ci/run installs them)")
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(
+            f"no headless browser: {CHROMIUM} and {DRIVER} come with Debian's chromium and chromium-driver "
+            "(.ci/run installs them)")
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
 

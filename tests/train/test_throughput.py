@@ -52,8 +52,8 @@ def test_numpy_forward_matches_sb3(activation):
     torch.manual_seed(5)
     with torch.no_grad():
         got = [policy(obs), policy(obs, deterministic=True)]
-    for want, have in zip(expected, got):
-        for a, b in zip(want, have):
+    for want, have in zip(expected, got, strict=True):
+        for a, b in zip(want, have, strict=True):
             assert a.shape == b.shape and a.dtype == b.dtype
             np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-5, atol=1e-5)
     # The generator advanced exactly as SB3's sampling advances it.
@@ -121,7 +121,7 @@ def test_worker_evaluation_writes_the_in_process_rows(tmp_path):
         env.close()
         rows[name] = read_eval_csv(tmp_path / f"{name}.csv")
     assert len(rows["worker"]) == 1
-    for a, b in zip(rows["in_process"], rows["worker"]):
+    for a, b in zip(rows["in_process"], rows["worker"], strict=True):
         assert {k: v for k, v in a.items() if k != "wall_clock_s"} == {k: v for k, v in b.items()
                                                                        if k != "wall_clock_s"}
 
@@ -161,11 +161,11 @@ def test_light_env_processes_step_like_sb3s_and_skip_torch():
             venv.close()
     light, sb3 = results
     np.testing.assert_array_equal(light[0], sb3[0])
-    for (obs, rew, done, infos), (obs2, rew2, done2, infos2) in zip(light[1:], sb3[1:]):
+    for (obs, rew, done, infos), (obs2, rew2, done2, infos2) in zip(light[1:], sb3[1:], strict=True):
         np.testing.assert_array_equal(obs, obs2)
         np.testing.assert_array_equal(rew, rew2)
         np.testing.assert_array_equal(done, done2)
-        for a, b in zip(infos, infos2):
+        for a, b in zip(infos, infos2, strict=True):
             assert a.keys() == b.keys()
             if "episode" in a:
                 assert (a["episode"]["r"], a["episode"]["l"]) == (b["episode"]["r"], b["episode"]["l"])

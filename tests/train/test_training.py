@@ -48,7 +48,7 @@ def _normalizer(path: Path):
 def _eval_steps(run: Path) -> list[int]:
     lines = (run / "eval.csv").read_text().splitlines()
     assert lines[0] == ("step,wall_clock_s,mean_speed_mps,fell,distance_m,tracking_error_xy_mps,"
-                        "tracking_error_yaw_radps")
+                        "tracking_error_yaw_radps,stood_still")
     return [int(line.split(",")[0]) for line in lines[1:]]
 
 
@@ -83,7 +83,7 @@ def test_train_resume_evaluate_export(tmp_path, capsys):
     assert yaml.safe_load((run / "config.yaml").read_text())["resumed_from"]["checkpoint_step"] == 2048
     assert len((run / "command.txt").read_text().splitlines()) == 2
     rows = [line.split(",") for line in (run / "eval.csv").read_text().splitlines()[1:]]
-    assert all(float(a[1]) <= float(b[1]) for a, b in zip(rows, rows[1:]))  # the wall clock carries over
+    assert all(float(a[1]) <= float(b[1]) for a, b in zip(rows, rows[1:], strict=False))  # the wall clock carries over
 
     summary = evaluate(run, seconds=1.0, seed=0)
     for key in ("distance_m", "mean_speed_mps", "heading_drift_deg", "fell", "metrics"):

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -75,7 +76,7 @@ def build_results(records: Sequence[dict], controllers: Sequence[str], scenarios
         "interrupted": interrupted,
         "episodes_planned": len(records) if planned is None else planned,
         "episodes_finished": len(records),
-        "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command_line": command_line,
         "robot": robot,
         "executor": executor,

@@ -85,7 +85,7 @@ def run_cell(cell: Cell) -> dict[str, Any]:
             return record
         settings = {"robot": cell.robot, **scenario.env_settings}
         episode = run_controller(spec, seconds=scenario.seconds, seed=cell.seed, settings=settings,
-                                 **scenario.command_arguments())
+                                 options=scenario.reset_options())
         rollout = episode.rollout
         record["metrics"] = episode.summary["metrics"]
         record["trace"] = {"time_s": rollout.time_s[::5].tolist(),

@@ -2,16 +2,17 @@
 
 Each scenario fixes the command (or a course of commands), the episode length, the env settings that differ from
 the defaults, and the seeds of its episodes (episode ``k`` uses ``seeds[k]``; ``--episodes`` beyond the listed
-seeds continue from the last one). The controller's own env task holds the command (see
-:func:`envs.rollout.run_controller`).
+seeds continue from the last one). The controller's own env task holds the command: the scenario gives it as reset
+options (:meth:`Scenario.reset_options`, passed to :func:`envs.rollout.run_controller`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 # 2.1: keyboard-style straight commands (yaw rate 0, no heading feedback), rough-2, push-12ns;
 # 2.0: steering scenarios and a course; straight commands hold the heading; 1.1: terrain
@@ -58,13 +59,14 @@ class Scenario:
             return [tuple(row[1:]) for row in self.schedule]
         return [self.command]
 
-    def command_arguments(self) -> dict[str, Any]:
-        """Keyword arguments of :func:`envs.rollout.run_controller` that make the env's task hold the command."""
+    def reset_options(self) -> dict[str, Any]:
+        """The env's ``reset(options=...)`` that make its task hold the scenario's command (or course)."""
         if self.schedule is not None:
-            return {"options": {"command_schedule": [list(row) for row in self.schedule]}}
+            return {"command_schedule": [list(row) for row in self.schedule]}
+        command = tuple(float(c) for c in self.command)
         if self.command[2] == 0.0 and self.hold_heading:
-            return {"command": self.command, "heading_rad": 0.0}
-        return {"command": self.command}
+            return {"command": command, "heading_rad": 0.0}
+        return {"command": command}
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description, "command": list(self.command),

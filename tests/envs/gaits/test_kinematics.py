@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from envs._pybullet import BulletClient, pybullet
-from envs.gaits.kinematics import forward_kinematics, foot_positions_body, inverse_kinematics, leg_jacobian
+from envs.gaits.kinematics import foot_positions_body, forward_kinematics, inverse_kinematics, leg_jacobian
 from envs.robots import get_robot
-from envs.sim import resolve_robot_urdf
+from envs.robots.urdf_files import resolve_robot_urdf
 
 ROBOT = get_robot("laikago")
 
@@ -18,7 +18,7 @@ ROBOT = get_robot("laikago")
 def test_fk_after_ik_returns_target_within_1mm_over_workspace_grid():
     # A grid over the joint-limit box maps onto the whole reachable workspace (knee-backward branch).
     lower, upper = ROBOT.lower_limits[:3], ROBOT.upper_limits[:3]
-    grid = itertools.product(*(np.linspace(lo, hi, 9) for lo, hi in zip(lower, upper)))
+    grid = itertools.product(*(np.linspace(lo, hi, 9) for lo, hi in zip(lower, upper, strict=True)))
     worst, count = 0.0, 0
     for hip, thigh, calf in grid:
         q = np.tile([hip, thigh, calf], 4)
@@ -44,7 +44,7 @@ def test_fk_matches_pybullet_toe_positions_within_2mm(name):
         rng = np.random.default_rng(7)
         for _ in range(50):
             q = rng.uniform(robot.lower_limits, robot.upper_limits)
-            for joint_name, angle in zip(robot.urdf_joint_names, robot.controller_to_urdf(q)):
+            for joint_name, angle in zip(robot.urdf_joint_names, robot.controller_to_urdf(q), strict=True):
                 client.resetJointState(body, index[joint_name], float(angle))
             toes = np.array([client.getLinkState(body, links[n], computeForwardKinematics=True)[4]
                              for n in robot.foot_link_names]) - np.array([0, 0, 1])

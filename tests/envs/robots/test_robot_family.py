@@ -9,10 +9,10 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 from envs import metrics
 from envs._pybullet import BulletClient, pybullet, quiet_stdout
-from envs.gaits.kinematics import forward_kinematics, foot_positions_body, inverse_kinematics, standing_base_height_m
+from envs.gaits.kinematics import foot_positions_body, forward_kinematics, inverse_kinematics, standing_base_height_m
 from envs.gaits.scaling import froude_speed_mps
 from envs.robots import DEFAULT_ROBOT, ROBOTS, get_robot
-from envs.sim import resolve_robot_urdf
+from envs.robots.urdf_files import resolve_robot_urdf
 from envs.rollout import run_controller
 
 FAMILY = ["laikago_fast", "a1", "aliengo", "mini_cheetah"]
@@ -133,7 +133,7 @@ def test_fk_matches_pybullet_foot_positions_within_2mm(client, name):
     rng = np.random.default_rng(7)
     for _ in range(50):
         q = rng.uniform(robot.lower_limits, robot.upper_limits)
-        for joint_name, angle in zip(robot.urdf_joint_names, robot.controller_to_urdf(q)):
+        for joint_name, angle in zip(robot.urdf_joint_names, robot.controller_to_urdf(q), strict=True):
             client.resetJointState(body, index[joint_name], float(angle))
         feet = np.array([client.getLinkState(body, links[n], computeForwardKinematics=True)[4]
                          for n in robot.foot_link_names]) - np.array([0, 0, 1])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 
-import gymnasium as gym
 import numpy as np
 import pytest
 
@@ -17,7 +16,7 @@ from envs.rollout import run_controller
 SETTLE_S = 2.0  # skip the 1 s start-up ramp and the first steps
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def rollout(gait: str, vx: float = 0.5, yaw_rate: float = 0.0, seconds: float = 20.0):
     return run_controller(gait, seconds=seconds, seed=0, command=(vx, 0.0, yaw_rate)).rollout
 

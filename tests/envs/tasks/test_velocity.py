@@ -11,24 +11,24 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 from envs import metrics
 from envs.controllers import make_controller
 from envs.rollout import run_controller, run_episode
-from envs.tasks import velocity
+from envs.tasks import rewards as reward_shapes
 
 VELOCITY, GAIT = "quadgait/LaikagoVelocity-v1", "quadgait/LaikagoGait-v1"
 
 
 def test_tracking_reward_is_maximal_at_perfect_tracking_and_falls_off():
-    assert velocity.tracking_reward(0.0, 0.25) == 1.0
-    values = [velocity.tracking_reward(e, 0.25) for e in (0.0, 0.1, 0.2, 0.4, 1.0)]
-    assert all(a > b for a, b in zip(values, values[1:]))
-    assert velocity.tracking_reward(np.array([0.3, 0.4]), 0.5) == pytest.approx(np.exp(-1.0))  # |e| = 0.5
-    assert velocity.tracking_reward(-0.2, 0.25) == velocity.tracking_reward(0.2, 0.25)
+    assert reward_shapes.tracking_reward(0.0, 0.25) == 1.0
+    values = [reward_shapes.tracking_reward(e, 0.25) for e in (0.0, 0.1, 0.2, 0.4, 1.0)]
+    assert all(a > b for a, b in zip(values, values[1:], strict=False))
+    assert reward_shapes.tracking_reward(np.array([0.3, 0.4]), 0.5) == pytest.approx(np.exp(-1.0))  # |e| = 0.5
+    assert reward_shapes.tracking_reward(-0.2, 0.25) == reward_shapes.tracking_reward(0.2, 0.25)
 
 
 def test_gait_contact_reward_counts_matching_feet():
     stance = np.array([True, False, False, True])
-    assert velocity.gait_contact_reward(stance, stance) == 1.0
-    assert velocity.gait_contact_reward(stance, ~stance) == 0.0
-    assert velocity.gait_contact_reward(stance, np.array([True, True, False, False])) == 0.5
+    assert reward_shapes.gait_contact_reward(stance, stance) == 1.0
+    assert reward_shapes.gait_contact_reward(stance, ~stance) == 0.0
+    assert reward_shapes.gait_contact_reward(stance, np.array([True, True, False, False])) == 0.5
 
 
 @pytest.mark.parametrize("env_id", [VELOCITY, GAIT])
@@ -97,8 +97,8 @@ def test_command_has_one_owner_across_a_resample(env_id):
             observations.append(result[0])
             infos.append(result[-1])
             state = base.robot_state
-            rewards.append(velocity.tracking_reward(state.base_lin_vel_body[:2] - result[-1]["command"][:2],
-                                                    velocity.TRACKING_SIGMA_MPS))
+            rewards.append(reward_shapes.tracking_reward(state.base_lin_vel_body[:2] - result[-1]["command"][:2],
+                                                         reward_shapes.TRACKING_SIGMA_MPS))
             return result
 
         env.step = spy

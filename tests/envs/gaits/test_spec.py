@@ -49,7 +49,7 @@ def _cycle_diff(a: float, b: float) -> float:
 
 
 def _offsets(name: str) -> dict[str, float]:
-    return dict(zip(LEG_NAMES, get_gait(name).phase_offsets))
+    return dict(zip(LEG_NAMES, get_gait(name).phase_offsets, strict=True))
 
 
 def test_trot_diagonal_pairs():
@@ -80,15 +80,15 @@ def test_pronk_all_legs_together():
 
 
 def test_walk_is_lateral_sequence():
-    off = dict(zip(LEG_NAMES, get_gait("walk").phase_offsets))
+    off = dict(zip(LEG_NAMES, get_gait("walk").phase_offsets, strict=True))
     # Touch-down order starting at RR: RR -> FR -> RL -> FL, a quarter cycle apart.
     order = ["RR", "FR", "RL", "FL"]
-    for a, b in zip(order, order[1:]):
+    for a, b in zip(order, order[1:], strict=False):
         assert (off[b] - off[a]) % 1.0 == pytest.approx(0.25)
 
 
 def test_gallop_is_rotary():
-    off = dict(zip(LEG_NAMES, get_gait("gallop").phase_offsets))
+    off = dict(zip(LEG_NAMES, get_gait("gallop").phase_offsets, strict=True))
     assert off["FR"] < off["FL"] < off["RL"] < off["RR"]
 
 

@@ -15,24 +15,29 @@ from envs import metrics
 from envs._pybullet import BulletClient, pybullet, quiet_stdout
 from envs.gait_analysis import circular_distance_cycles
 from envs.gaits.controller import Controller
-from envs.gaits.force_plan import GRAVITY_MPS2, ForcePlan
+from envs.gaits.force_plan import ForcePlan
 from envs.gaits.force_qp import ForceQPSettings, StanceForceQP
-from envs.gaits.kinematics import forward_kinematics, leg_jacobian
-from envs.gaits.model_based import (MODEL_BASED_ENV_SETTINGS, ModelBasedSettings, make_model_based_controller,
-                                    rotation_from_quaternion)
+from envs.gaits.kinematics import forward_kinematics, leg_jacobian, standing_hip_height_m
+from envs.gaits.model_based import (
+    MODEL_BASED_ENV_SETTINGS,
+    ModelBasedSettings,
+    make_model_based_controller,
+    rotation_from_quaternion,
+)
 from envs.gaits.model_based_presets import MODEL_BASED_GAITS, get_model_based_gait
 from envs.gaits.rigid_body import rigid_body_model
 from envs.gaits.scaling import froude_speed_mps
 from envs.gaits.swing import raibert_footholds, swing_trajectory
 from envs.robots import get_robot
-from envs.sim import resolve_robot_urdf
-from envs.rollout import nominal_hip_height_m, run_controller, run_episode
+from envs.robots.description import GRAVITY_MPS2
+from envs.robots.urdf_files import resolve_robot_urdf
+from envs.rollout import run_controller, run_episode
 
 FAMILY = ["laikago_fast", "a1", "aliengo", "mini_cheetah"]
 GAIT_WINDOW_S = 3.0  # after the 0.5 s stand and the 1 s start-up ramp
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def rollout(gait: str, vx: float, seconds: float, robot: str = "laikago_fast", seed: int = 0, yaw_rate: float = 0.0,
             **env_settings):
     """The built-in controller ``mpc-<gait>`` through the one rollout path (the env's task holds the command)."""
@@ -103,7 +108,7 @@ def test_rigid_body_model_matches_pybullet_mass_com_and_inertia(name):
         with quiet_stdout():
             body = client.loadURDF(resolve_robot_urdf(robot), [0, 0, 1], flags=pybullet.URDF_USE_INERTIA_FROM_FILE)
         index = {client.getJointInfo(body, j)[1].decode(): j for j in range(client.getNumJoints(body))}
-        for joint, angle in zip(robot.urdf_joint_names, robot.controller_to_urdf(robot.standing_angles)):
+        for joint, angle in zip(robot.urdf_joint_names, robot.controller_to_urdf(robot.standing_angles), strict=True):
             client.resetJointState(body, index[joint], float(angle))
         masses, coms, inertias = [], [], []
         for link in range(-1, client.getNumJoints(body)):
@@ -117,9 +122,9 @@ def test_rigid_body_model_matches_pybullet_mass_com_and_inertia(name):
     finally:
         client.disconnect()
     mass = sum(masses)
-    com = sum(m * c for m, c in zip(masses, coms)) / mass
+    com = sum(m * c for m, c in zip(masses, coms, strict=True)) / mass
     inertia = sum(i + m * (np.dot(c - com, c - com) * np.eye(3) - np.outer(c - com, c - com))
-                  for m, c, i in zip(masses, coms, inertias))
+                  for m, c, i in zip(masses, coms, inertias, strict=True))
     assert model.mass_kg == pytest.approx(mass, rel=1e-6)
     np.testing.assert_allclose(model.com_body_m, com, atol=1e-4)
     # PyBullet zeroes the Mini Cheetah's thigh inertias ("bad inertia tensor"); the model keeps the URDF's.
@@ -152,7 +157,8 @@ def test_swing_trajectory_starts_and_ends_where_asked_and_its_velocity_is_its_de
     end = np.array([[0.2, 0.05, 0.0], [0.3, -0.1, -0.01]])
     duration = 0.2
     s = np.linspace(0.0, 1.0, 401)
-    positions, velocities = zip(*(swing_trajectory(np.full(2, si), duration, start, end, 0.08) for si in s))
+    samples = (swing_trajectory(np.full(2, si), duration, start, end, 0.08) for si in s)
+    positions, velocities = zip(*samples, strict=True)
     positions, velocities = np.array(positions), np.array(velocities)
     np.testing.assert_allclose(positions[0], start, atol=1e-12)
     np.testing.assert_allclose(positions[-1], end, atol=1e-12)
@@ -239,7 +245,7 @@ def test_every_robot_stands_then_trots(name):
     assert np.all(r.foot_contacts[standing])
     assert np.degrees(np.abs(r.base_rpy[standing, :2])).max() < 2.0
     hip_height = heights.mean() + robot.hip_positions[:, 2].mean()
-    assert hip_height == pytest.approx(nominal_hip_height_m(robot), abs=0.03)
+    assert hip_height == pytest.approx(standing_hip_height_m(robot), abs=0.03)
     trotting = r.time_s >= 4.0
     assert np.mean(r.base_lin_vel_body[trotting, 0]) >= 0.7 * vx
     assert metrics.summarize(r, gait_window_start_s=4.0)["gait"] == "trot"

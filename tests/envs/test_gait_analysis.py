@@ -10,7 +10,6 @@ import pytest
 from envs import metrics
 from tests.metrics_helpers import GAIT_TEMPLATES, SAMPLE_RATE_HZ, gait_contacts, make_rollout
 
-
 # --- gait analysis ------------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""urdf/laikago_fast.urdf and envs.robots.urdf_files: the fast URDF must be the stock Laikago with primitive collisions."""
+"""urdf/laikago_fast.urdf and envs.robots.urdf_files: the fast URDF must be the stock Laikago with primitive
+collisions."""
 
 from __future__ import annotations
 
@@ -124,7 +125,7 @@ def test_visuals_are_resolved_stock_meshes(client, bodies):
     vis_stock = p.getVisualShapeData(stock, physicsClientId=client)
     assert len(vis_fast) == len(vis_stock)
     meshes = 0
-    for a, b in zip(vis_fast, vis_stock):
+    for a, b in zip(vis_fast, vis_stock, strict=True):
         assert a[1] == b[1] and a[2] == b[2], "link index / geometry type"
         np.testing.assert_allclose(a[3], b[3], atol=1e-9)
         np.testing.assert_allclose(a[5], b[5], atol=1e-9)

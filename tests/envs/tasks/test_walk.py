@@ -23,7 +23,9 @@ def _state(**overrides) -> RobotState:
     return RobotState(**base)
 
 
-def _terms(state, action=np.zeros(12), prev=np.zeros(12), target=0.5):
+def _terms(state, action=None, prev=None, target=0.5):
+    action = np.zeros(12) if action is None else action
+    prev = np.zeros(12) if prev is None else prev
     return walk.reward_terms(state, action, prev, target)
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from envs._pybullet import BulletClient, pybullet
 from envs.robots import JOINT_LABELS, ROBOTS, get_robot, robot_names
-from envs.sim import resolve_robot_urdf
+from envs.robots.urdf_files import resolve_robot_urdf
 
 
 @pytest.mark.parametrize("name", ["laikago", "laikago_fast"])
