@@ -47,7 +47,7 @@ def _image(path: Path) -> str:
 
 
 def _episode_rows(results: dict) -> list[list[str]]:
-    from train.bench.report import _fmt
+    from train.bench.tables import _fmt
 
     rows = [["scenario", "controller", "ok/episodes", "falls", "speed (m/s)", "tracking error xy (m/s)",
              "yaw-rate error (rad/s)", "path error (m)", "CoT", "duty factor", "measured gait"]]
@@ -64,7 +64,7 @@ def _episode_rows(results: dict) -> list[list[str]]:
 
 def render(results: dict, images: Sequence[Path]) -> str:
     """The page's HTML text."""
-    from train.bench import report
+    from train.bench import tables as report
 
     e = html.escape
     stats = results.get("statistics")
