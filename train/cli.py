@@ -53,9 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     walk.add_argument("--gait", default="trot", choices=gait_names())
     walk.add_argument("--controller", default="open-loop", choices=("open-loop", "mpc"),
                       help="open-loop foot trajectories (default) or the model-based stance-force controller")
-    walk.add_argument("--speed", type=finite(float, -1.5, 1.5), default=0.5, help="forward speed command, m/s")
-    walk.add_argument("--lateral-speed", type=finite(float, -1.0, 1.0), default=0.0, help="m/s, + = left")
-    walk.add_argument("--yaw-rate", type=finite(float, -2.0, 2.0), default=0.0, help="rad/s, + = turn left")
+    # The command's range is the controller's own (envs.controllers: OPEN_LOOP_/MODEL_BASED_COMMAND_LIMITS).
+    walk.add_argument("--speed", type=finite(float), default=0.5,
+                      help="forward speed command, m/s (open-loop: |v| <= 1.5, mpc: |v| <= 2.0)")
+    walk.add_argument("--lateral-speed", type=finite(float), default=0.0, help="m/s, + = left (|v| <= 1.0)")
+    walk.add_argument("--yaw-rate", type=finite(float), default=0.0, help="rad/s, + = turn left (|rate| <= 2.0)")
     _add_rollout_args(walk, 20.0)
     walk.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     walk.add_argument("--video", metavar="FILE.mp4", help="write a follow-camera video (.mp4 or .gif)")

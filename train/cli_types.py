@@ -50,6 +50,8 @@ def finite(kind: type, lo: float | None = None, hi: float | None = None):
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(value) and lo is None and hi is None:
+            raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
         if not math.isfinite(value) or (lo is not None and value < lo) or (hi is not None and value > hi):
             raise argparse.ArgumentTypeError(f"{text!r} is out of range [{lo}, {hi}]")
         return value

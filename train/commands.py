@@ -33,12 +33,21 @@ def _walk(args: argparse.Namespace, gait: str, command: tuple[float, float, floa
     return episode.rollout, {"gait": gait, **episode.summary}
 
 
+def _check_walk_command(args: argparse.Namespace, command: tuple[float, float, float]) -> None:
+    """The command within the chosen controller's supported range, checked before any output path is touched."""
+    from envs.controllers import resolve_controller
+
+    name = args.gait if args.controller == "open-loop" else f"mpc-{args.gait}"
+    resolve_controller(name).check_command(command)
+
+
 def cmd_walk(args: argparse.Namespace) -> int:
     from train.video import VideoWriter, check_video_path
 
     if args.gui and args.video:
         raise CLIError("--gui and --video cannot be combined (the GUI renders on screen, the video offscreen)")
     command = (args.speed, args.lateral_speed, args.yaw_rate)
+    _check_walk_command(args, command)
     if args.video:
         check_video_path(args.video)
         with VideoWriter(args.video) as writer:
