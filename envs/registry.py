@@ -102,6 +102,23 @@ def env_parts(env_id: str, env_kwargs: Mapping[str, Any] | None = None
     return lookup_task(kwargs.get("task")), lookup_action(kwargs.get("action")), kwargs
 
 
+def check_env_kwargs(env_id: str, env_kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """Build (and so validate) the settings ``env_id`` gets from ``env_kwargs``, without making an env.
+
+    Raises:
+        ValueError: an unknown id or setting (``render_mode``, ``max_episode_steps`` and the parts are not
+            settings), or an invalid value.
+    """
+    from envs.config import EnvSettings, split_settings
+
+    for key in ("task", "action"):
+        if key in env_kwargs:
+            raise ValueError(f"{key!r} is set by the env id {env_id!r}, not a setting")
+    task_cls, action_cls, kwargs = env_parts(env_id, env_kwargs)
+    settings = {k: v for k, v in kwargs.items() if k not in ("task", "action")}
+    return split_settings(settings, {"env": EnvSettings, "task": task_cls.Settings, "action": action_cls.Settings})
+
+
 def task_settings(env_id: str, env_kwargs: Mapping[str, Any] | None = None) -> tuple[type[Task], Any]:
     """The task class and its settings (validated) for ``env_id`` made with ``env_kwargs``."""
     from envs.config import field_names

@@ -200,35 +200,27 @@ def policy_metadata(*, algo: str, hyperparams: dict[str, Any], env_id: str, env_
 
 
 def read_metadata(model: Path) -> dict[str, Any] | None:
-    """The ``quadgait.json`` entry of a policy zip (checked), or None when the zip has none."""
-    try:
-        with zipfile.ZipFile(model) as archive:
-            if METADATA_ENTRY not in archive.namelist():
-                return None
-            meta = json.loads(archive.read(METADATA_ENTRY).decode("utf-8"))
-    except (OSError, zipfile.BadZipFile, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PolicyLoadError(f"corrupt policy file {str(model)!r}: {type(exc).__name__}: {exc}") from None
+    """The ``quadgait.json`` entry of a policy zip, checked field by field against what quadgait writes
+    (:mod:`envs.policies.metadata`), or None when the zip has none.
+
+    Raises:
+        PolicyLoadError: a corrupt, truncated or oversized archive, or a field quadgait would not write.
+    """
+    from envs.policies.metadata import check_archive, check_metadata, check_weights_fit, read_entry
+
+    check_archive(model)
+    with zipfile.ZipFile(model) as archive:
+        if METADATA_ENTRY not in archive.namelist():
+            return None
     where = f"{str(model)!r} ({METADATA_ENTRY})"
-    if not isinstance(meta, dict) or meta.get("format") != "quadgait-policy":
-        raise PolicyLoadError(f"corrupt policy metadata in {where}: not a quadgait-policy record")
-    if meta.get("version") != FORMAT_VERSION:
-        raise PolicyLoadError(f"policy metadata in {where} has format version {meta.get('version')!r}; this "
-                              f"quadgait reads version {FORMAT_VERSION}")
     try:
-        for key, kind in (("algo", str), ("policy", str), ("env_id", str), ("robot", str), ("env_kwargs", dict),
-                          ("hyperparams", dict), ("normalize", bool)):
-            if not isinstance(meta[key], kind):
-                raise TypeError(f"{key} must be a {kind.__name__}")
-        for key in ("observation_space", "action_space"):
-            meta[key + "_box"] = space_from_dict(meta[key])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PolicyLoadError(f"corrupt policy metadata in {where}: {type(exc).__name__}: {exc}") from None
-    if meta["normalize"] != (meta.get("normalizer") is not None):
-        raise PolicyLoadError(f"corrupt policy metadata in {where}: 'normalize' is {meta['normalize']} but the "
-                              f"normaliser is {'missing' if meta['normalize'] else 'present'}")
-    if meta["normalize"]:
-        meta["normalizer_stats"] = NormalizerStats.from_dict(meta["normalizer"], where,
-                                                             meta["observation_space_box"].shape)
+        meta = json.loads(read_entry(model, METADATA_ENTRY).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"
+        raise PolicyLoadError(f"corrupt policy metadata in {where}: not JSON ({reason})") from None
+    meta = check_metadata(meta, where)
+    _stored_data(model)  # SB3's own entry parses as an object
+    check_weights_fit(model, meta["algo"], meta["hyperparams"].get("policy_kwargs") or {})
     return meta
 
 
@@ -253,12 +245,18 @@ def add_metadata(zip_path: Path, metadata: dict[str, Any]) -> None:
 
 # ------------------------------------------------------------------------------------------- safe model load
 def _stored_data(model: Path) -> dict[str, Any]:
+    from envs.policies.metadata import check_archive, read_entry
+
+    check_archive(model)
     try:
-        with zipfile.ZipFile(model) as archive:
-            return json.loads(archive.read("data").decode("utf-8"))
-    except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(read_entry(model, "data").decode("utf-8"))
+    except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise PolicyLoadError(f"{str(model)!r} is not a stable-baselines3 model ({type(exc).__name__}: "
-                              f"{exc})") from None
+                              f"{' '.join(str(exc).split())})") from None
+    if not isinstance(data, dict):
+        raise PolicyLoadError(f"{str(model)!r} is not a stable-baselines3 model (its data entry is a JSON "
+                              f"{type(data).__name__}, not an object)")
+    return data
 
 
 def policy_kwargs_objects(policy_kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -291,8 +289,12 @@ def safe_load_model(model: Path, algo: str, hyperparams: dict[str, Any], observa
     data = _stored_data(model)
     pickled = {k for k, v in data.items() if isinstance(v, dict) and ":serialized:" in v}
     policy = hyperparams.get("policy", "MlpPolicy")
-    if policy not in algo_cls.policy_aliases:
+    if not isinstance(policy, str) or policy not in algo_cls.policy_aliases:
         raise PolicyLoadError(f"{str(model)!r}: unknown policy {policy!r} for {algo_cls.__name__}")
+    from envs.policies.metadata import check_hyperparams, check_weights_fit
+
+    check_hyperparams(hyperparams, repr(str(model)))  # legacy models' config.yaml too
+    check_weights_fit(model, key, hyperparams.get("policy_kwargs") or {})
     policy_kwargs = policy_kwargs_objects(hyperparams.get("policy_kwargs") or {})
     if key == "sac" and "use_sde" in data:
         policy_kwargs["use_sde"] = bool(data["use_sde"])
