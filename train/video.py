@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import os
 import struct
-import tempfile
 from pathlib import Path
 from types import TracebackType
 
 import gymnasium as gym
 
+from train.atomic import make_partial
 from train.paths import OutputPathError, prepare_output_dir
 
 VIDEO_SUFFIXES = (".mp4", ".gif")
@@ -118,9 +118,7 @@ class VideoWriter:
         import imageio.v2 as imageio
 
         suffix = self.path.suffix.lower()
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=f".partial{suffix}", dir=self.path.parent)
-        os.close(fd)
-        self._tmp = Path(tmp)
+        self._tmp = make_partial(self.path)
         if suffix == ".gif":
             self._writer = imageio.get_writer(self._tmp, mode="I", duration=1.0 / fps, loop=0)
         else:
