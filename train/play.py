@@ -62,6 +62,9 @@ def cmd_play(args: argparse.Namespace) -> int:
     from envs.controllers import resolve_controller
     from train.cli_types import CLIError
 
+    if args.course is not None and args.gui:
+        raise CLIError("--gui and --course cannot be combined: a --course runs headless (add --video to film it), "
+                       "--gui drives live from the keyboard")
     spec = resolve_controller(args.controller, trust_pickle=args.trust_pickle)
     if args.course is not None:
         return _play_course(args, spec)

@@ -65,3 +65,13 @@ def test_play_errors_are_one_line(capsys, monkeypatch):
     assert "unknown course 'moon'; valid: figure-eight" in capsys.readouterr().err
     assert main(["play", "laikago-walk-ppo", "--course", "figure-eight"]) == 2
     assert "outside laikago-walk-ppo's training range" in capsys.readouterr().err
+    # audit D14: --gui was ignored with --course (headless or not)
+    for display in (None, ":99"):
+        if display is None:
+            monkeypatch.delenv("DISPLAY", raising=False)
+        else:
+            monkeypatch.setenv("DISPLAY", display)
+        assert main(["play", "trot", "--course", "figure-eight", "--seconds", "1", "--gui"]) == 2
+        assert capsys.readouterr().err.splitlines() == [
+            "quadgait play: error: --gui and --course cannot be combined: a --course runs headless (add --video to "
+            "film it), --gui drives live from the keyboard"]
