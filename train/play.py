@@ -121,21 +121,25 @@ TEXT_PERIOD_S = 0.5
 #: then says the machine cannot keep up). A slow window update can take a few hundred ms; the steps due meanwhile
 #: are caught up at once (a control step costs a few ms).
 MAX_LAG_S = 1.0
+#: The real-time factor shown is measured over about this many wall-clock seconds.
+RTF_WINDOW_S = 3.0
 
 
 class RealTimePacer:
     """Which control steps are due on the wall clock, and the real-time factor achieved (simulated s per wall s
-    over about the last second).
+    over about the last :data:`RTF_WINDOW_S`).
 
-    ``now_s`` values are ``time.perf_counter()`` readings (any monotonic clock in s).
+    ``now_s`` values are ``time.perf_counter()`` readings (any monotonic clock in s). The factor is measured between
+    :meth:`caught_up` marks, taken when no step is due, so a burst of steps catching up after a slow window update
+    is not counted as running faster than real time.
     """
 
     def __init__(self, control_dt_s: float, now_s: float) -> None:
         self.control_dt_s = control_dt_s
         self._origin_s = now_s
         self._steps = 0  # steps taken since the origin
-        self._history: list[tuple[float, float]] = [(now_s, 0.0)]  # (wall s, simulated s)
         self._sim_s = 0.0
+        self._marks: list[tuple[float, float]] = [(now_s, 0.0)]  # (wall s, simulated s) when caught up
 
     def due(self, now_s: float) -> bool:
         """Whether the next control step is due (its simulated time has been reached on the wall clock)."""
@@ -143,22 +147,25 @@ class RealTimePacer:
             self._origin_s = now_s - self._steps * self.control_dt_s
         return (self._steps + 1) * self.control_dt_s <= now_s - self._origin_s + 1e-9
 
-    def stepped(self, now_s: float) -> None:
-        """One control step was taken (at ``now_s``)."""
+    def stepped(self) -> None:
+        """One control step was taken."""
         self._steps += 1
         self._sim_s += self.control_dt_s
-        self._history.append((now_s, self._sim_s))
-        while len(self._history) > 2 and now_s - self._history[1][0] >= 1.0:
-            self._history.pop(0)
+
+    def caught_up(self, now_s: float) -> None:
+        """No step is due at ``now_s``: a point to measure the real-time factor from."""
+        self._marks.append((now_s, self._sim_s))
+        while len(self._marks) > 2 and now_s - self._marks[1][0] >= RTF_WINDOW_S:
+            self._marks.pop(0)
 
     def next_step_s(self) -> float:
         """The wall-clock time the next control step is due."""
         return self._origin_s + (self._steps + 1) * self.control_dt_s
 
-    def real_time_factor(self, now_s: float) -> float:
-        """Simulated seconds per wall-clock second over about the last second (0 before the first step)."""
-        wall0, sim0 = self._history[0]
-        return (self._sim_s - sim0) / (now_s - wall0) if now_s > wall0 else 0.0
+    def real_time_factor(self) -> float:
+        """Simulated seconds per wall-clock second between the oldest and newest marks (0 before two marks)."""
+        (wall0, sim0), (wall1, sim1) = self._marks[0], self._marks[-1]
+        return (sim1 - sim0) / (wall1 - wall0) if wall1 > wall0 else 0.0
 
 
 def _play_live(args: argparse.Namespace, spec) -> int:
@@ -205,8 +212,10 @@ def _play_live(args: argparse.Namespace, spec) -> int:
                 state = base.robot_state
                 speed = 0.9 * speed + 0.1 * np.r_[state.base_lin_vel_body[:2], state.base_ang_vel_body[2]]
                 now = time.perf_counter()
-                pacer.stepped(now)
+                pacer.stepped()
                 ended = terminated or truncated
+            if not ended:
+                pacer.caught_up(now)
             if now >= next_frame or ended:
                 viewer.show(base.sim, base.robot_state)
                 frames += 1
@@ -217,7 +226,7 @@ def _play_live(args: argparse.Namespace, spec) -> int:
                                   f"yaw {command[2]:+.1f} rad/s",
                                   f"measured vx {speed[0]:+.2f} m/s  vy {speed[1]:+.2f} m/s  "
                                   f"yaw {speed[2]:+.2f} rad/s",
-                                  f"real time x{pacer.real_time_factor(now):.2f}  ({fps:.0f} frames/s)"],
+                                  f"real time x{pacer.real_time_factor():.2f}  ({fps:.0f} frames/s)"],
                                  base.robot_state.base_position_world)
                 next_text = time.perf_counter() + TEXT_PERIOD_S
             if ended:
