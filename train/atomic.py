@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-
 #: When this process started (about: when this module was imported), s since the epoch.
 _STARTED = time.time()
 #: A temporary file untouched this long before this process started belongs to a write that was killed.

@@ -136,7 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--algo", default="ppo", metavar="NAME", help="ppo (default) or sac")
     sweep.add_argument("--seeds", type=seed, nargs="+", required=True, metavar="S", help="training seeds")
     sweep.add_argument("--timesteps", type=count, required=True, help="total env steps of each run")
-    sweep.add_argument("--out", type=folder, required=True, metavar="SWEEP_DIR", help="sweep folder (reruns continue it)")
+    sweep.add_argument("--out", type=folder, required=True, metavar="SWEEP_DIR",
+                       help="sweep folder (reruns continue it)")
     sweep.add_argument("--envs", type=int_range(1, 256), default=None, metavar="K",
                        help="parallel envs of each run (default: the hyperparameters')")
     sweep.add_argument("--hyperparams", default=None, metavar="FILE.yaml", help="base hyperparameter file")

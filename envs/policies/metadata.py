@@ -25,8 +25,15 @@ from typing import Any
 
 import numpy as np
 
-from envs.policies.files import (ACTIVATIONS, FORMAT_VERSION, METADATA_ENTRY, SAFE_ALGORITHMS, NormalizerStats,
-                                 PolicyLoadError, space_from_dict)
+from envs.policies.files import (
+    ACTIVATIONS,
+    FORMAT_VERSION,
+    METADATA_ENTRY,
+    SAFE_ALGORITHMS,
+    NormalizerStats,
+    PolicyLoadError,
+    space_from_dict,
+)
 
 #: Entries stable-baselines3 writes that quadgait reads.
 REQUIRED_ENTRIES = ("data", "policy.pth")

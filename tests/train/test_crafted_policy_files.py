@@ -59,7 +59,8 @@ def _set(keys: tuple, value):
 CRAFTED = {
     # D3: activation names outside the allow-list
     "act_sigmoid": (_set(("hyperparams", "policy_kwargs", "activation_fn"), "sigmoid"), "activation_fn must be one of"),
-    "act_dunder": (_set(("hyperparams", "policy_kwargs", "activation_fn"), "__class__"), "activation_fn must be one of"),
+    "act_dunder": (_set(("hyperparams", "policy_kwargs", "activation_fn"), "__class__"),
+                   "activation_fn must be one of"),
     "act_int": (_set(("hyperparams", "policy_kwargs", "activation_fn"), 3), "activation_fn must be one of"),
     # D5: env_kwargs that are not env settings
     "kw_render": (_set(("env_kwargs", "render_mode"), "human"), "unknown setting(s) 'render_mode'"),

@@ -9,9 +9,9 @@ import errno
 import imageio.v2 as imageio
 import pytest
 
+from tests.train.test_outputs import _FakeEnv
 from train.cli import main
 from train.video import VideoWriteError, VideoWriter, check_encoded_video
-from tests.train.test_outputs import _FakeEnv
 
 
 def _writer_that(monkeypatch, *, on_close=None, on_append=None):
@@ -61,7 +61,8 @@ def test_a_truncated_encode_is_an_error_not_a_video(tmp_path, monkeypatch, suffi
 @pytest.mark.parametrize("failure, reason", [
     (OSError(errno.ENOSPC, "No space left on device"), "cannot write it (No space left on device)"),
     # what imageio raises when ffmpeg has died of a full disk: a multi-line IOError without an errno
-    (OSError("[Errno 32] Broken pipe\n\nFFMPEG COMMAND:\nffmpeg -y ... /x/.w.abc.partial.mp4\n\nFFMPEG STDERR OUTPUT:\n"),
+    (OSError("[Errno 32] Broken pipe\n\nFFMPEG COMMAND:\nffmpeg -y ... /x/.w.abc.partial.mp4\n\n"
+             "FFMPEG STDERR OUTPUT:\n"),
      "the encoder stopped early ([Errno 32] Broken pipe; is the disk full?)"),
 ])
 def test_walk_video_on_a_full_disk_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys, failure, reason):
