@@ -32,17 +32,21 @@ from typing import Any
 
 import numpy as np
 
-METADATA_ENTRY = "quadgait.json"
+# What quadgait writes, and the checks of a policy file against it (envs.policies.metadata); re-exported here.
+from envs.policies.metadata import (
+    ACTIVATIONS,
+    FORMAT_VERSION,
+    METADATA_ENTRY,
+    SAFE_ALGORITHMS,
+    PolicyLoadError,
+    check_archive,
+    check_hyperparams,
+    check_metadata,
+    check_weights_fit,
+    read_entry,
+)
+
 NORMALIZER_JSON = "vecnormalize.json"
-FORMAT_VERSION = 1
-#: ``policy_kwargs.activation_fn`` names -> ``torch.nn`` class names.
-ACTIVATIONS = {"tanh": "Tanh", "relu": "ReLU", "elu": "ELU"}
-#: stable-baselines3 algorithms quadgait can rebuild without unpickling.
-SAFE_ALGORITHMS = {"ppo": "PPO", "sac": "SAC"}
-
-
-class PolicyLoadError(ValueError):
-    """A policy file or run folder is missing, corrupt, unsafe to load, or does not fit the env."""
 
 
 class UnsafePickleError(PolicyLoadError):
@@ -206,8 +210,6 @@ def read_metadata(model: Path) -> dict[str, Any] | None:
     Raises:
         PolicyLoadError: a corrupt, truncated or oversized archive, or a field quadgait would not write.
     """
-    from envs.policies.metadata import check_archive, check_metadata, check_weights_fit, read_entry
-
     check_archive(model)
     with zipfile.ZipFile(model) as archive:
         if METADATA_ENTRY not in archive.namelist():
@@ -218,7 +220,12 @@ def read_metadata(model: Path) -> dict[str, Any] | None:
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         reason = "nested too deeply" if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"
         raise PolicyLoadError(f"corrupt policy metadata in {where}: not JSON ({reason})") from None
-    meta = check_metadata(meta, where)
+    meta = dict(check_metadata(meta, where))
+    for key in ("observation_space", "action_space"):
+        meta[key + "_box"] = space_from_dict(meta[key])
+    if meta["normalize"]:
+        meta["normalizer_stats"] = NormalizerStats.from_dict(meta["normalizer"], where,
+                                                             meta["observation_space_box"].shape)
     _stored_data(model)  # SB3's own entry parses as an object
     check_weights_fit(model, meta["algo"], meta["hyperparams"].get("policy_kwargs") or {})
     return meta
@@ -245,8 +252,6 @@ def add_metadata(zip_path: Path, metadata: dict[str, Any]) -> None:
 
 # ------------------------------------------------------------------------------------------- safe model load
 def _stored_data(model: Path) -> dict[str, Any]:
-    from envs.policies.metadata import check_archive, read_entry
-
     check_archive(model)
     try:
         data = json.loads(read_entry(model, "data").decode("utf-8"))
@@ -291,8 +296,6 @@ def safe_load_model(model: Path, algo: str, hyperparams: dict[str, Any], observa
     policy = hyperparams.get("policy", "MlpPolicy")
     if not isinstance(policy, str) or policy not in algo_cls.policy_aliases:
         raise PolicyLoadError(f"{str(model)!r}: unknown policy {policy!r} for {algo_cls.__name__}")
-    from envs.policies.metadata import check_hyperparams, check_weights_fit
-
     check_hyperparams(hyperparams, repr(str(model)))  # legacy models' config.yaml too
     check_weights_fit(model, key, hyperparams.get("policy_kwargs") or {})
     policy_kwargs = policy_kwargs_objects(hyperparams.get("policy_kwargs") or {})

@@ -25,15 +25,17 @@ from typing import Any
 
 import numpy as np
 
-from envs.policies.files import (
-    ACTIVATIONS,
-    FORMAT_VERSION,
-    METADATA_ENTRY,
-    SAFE_ALGORITHMS,
-    NormalizerStats,
-    PolicyLoadError,
-    space_from_dict,
-)
+METADATA_ENTRY = "quadgait.json"
+FORMAT_VERSION = 1
+#: ``policy_kwargs.activation_fn`` names -> ``torch.nn`` class names.
+ACTIVATIONS = {"tanh": "Tanh", "relu": "ReLU", "elu": "ELU"}
+#: stable-baselines3 algorithms quadgait can rebuild without unpickling.
+SAFE_ALGORITHMS = {"ppo": "PPO", "sac": "SAC"}
+
+
+class PolicyLoadError(ValueError):
+    """A policy file or run folder is missing, corrupt, unsafe to load, or does not fit the env."""
+
 
 #: Entries stable-baselines3 writes that quadgait reads.
 REQUIRED_ENTRIES = ("data", "policy.pth")
@@ -176,7 +178,7 @@ def check_hyperparams(hp: Any, where: str) -> None:
     check_policy_kwargs(hp.get("policy_kwargs") or {}, where)
 
 
-def _check_space(data: Any, key: str, where: str):
+def _check_space(data: Any, key: str, where: str) -> None:
     if not isinstance(data, dict) or set(data) != {"shape", "low", "high", "dtype"}:
         raise _fail(where, f"{key} must be a mapping with shape, low, high and dtype")
     shape, dtype = data["shape"], data["dtype"]
@@ -196,7 +198,6 @@ def _check_space(data: Any, key: str, where: str):
     if np.any(bounds["low"] > bounds["high"]):
         i = int(np.argmax(bounds["low"] > bounds["high"]))
         raise _fail(where, f"{key}.low[{i}] = {bounds['low'][i]:g} is above {key}.high[{i}] = {bounds['high'][i]:g}")
-    return space_from_dict(data)
 
 
 def check_env(meta: dict[str, Any], where: str) -> None:
@@ -221,8 +222,8 @@ def check_env(meta: dict[str, Any], where: str) -> None:
 
 
 def check_metadata(meta: Any, where: str) -> dict[str, Any]:
-    """``quadgait.json`` checked field by field (``where`` names the file); returns it with the spaces as
-    ``observation_space_box``/``action_space_box`` and the normaliser as ``normalizer_stats``."""
+    """``quadgait.json`` checked field by field (``where`` names the file) as plain data; returns it. The caller
+    (:func:`envs.policies.files.read_metadata`) builds the spaces and the normaliser from it."""
     if not isinstance(meta, dict) or meta.get("format") != "quadgait-policy":
         raise _fail(where, "not a quadgait-policy record")
     if meta.get("version") != FORMAT_VERSION:
@@ -243,16 +244,12 @@ def check_metadata(meta: Any, where: str) -> dict[str, Any]:
     if meta["hyperparams"].get("policy", meta["policy"]) != meta["policy"]:
         raise _fail(where, "policy differs from hyperparams.policy")
     check_env(meta, where)
-    meta = dict(meta)
     for key in ("observation_space", "action_space"):
-        meta[key + "_box"] = _check_space(meta[key], key, where)
+        _check_space(meta[key], key, where)
     if meta["normalize"] != (meta["normalizer"] is not None):
         raise _fail(where, f"'normalize' is {meta['normalize']} but the normaliser is "
                            f"{'missing' if meta['normalize'] else 'present'}")
-    if meta["normalize"]:
-        meta["normalizer_stats"] = NormalizerStats.from_dict(meta["normalizer"], where,
-                                                             meta["observation_space_box"].shape)
-    return meta
+    return meta  # the normaliser's own checks: NormalizerStats.from_dict (envs.policies.files)
 
 
 # ------------------------------------------------------------------------------------------- the weights
