@@ -1,7 +1,10 @@
 # One-command set-up: every target creates/refreshes .venv and installs the pinned dependencies first.
 #
 # Python: python3.11 when there is one (pybullet publishes binary wheels up to CPython 3.11), otherwise the newest
-# python3 found; on 3.12+ pip compiles pybullet from source. `make PYTHON=/path/to/python3.X ...` picks one.
+# python3 found; on 3.12+ pip compiles pybullet from source: 57 minutes on a 2-core machine (measured, issue 19).
+# `make wheelhouse` compiles it once into wheelhouse/, which every later install here reuses; a 3.11 interpreter
+# (`uv python install 3.11`, conda or deadsnakes: docs/install.md) avoids compiling at all.
+# `make PYTHON=/path/to/python3.X ...` picks one.
 ifeq ($(origin PYTHON), undefined)
 PYTHON := $(shell for p in python3.11 python3.14 python3.13 python3.12 python3; do \
 	$$p -c '' >/dev/null 2>&1 && { echo $$p; break; }; done)
@@ -10,6 +13,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.quadgait-installed
 OUT ?= runs/demo
+PYBULLET := $(shell grep "^pybullet==" constraints.txt)
+WHEELHOUSE ?= wheelhouse
+# Installs look for wheels built by `make wheelhouse` first (pybullet for 3.12+), when there are any.
+FIND_LINKS := $(if $(wildcard $(WHEELHOUSE)/*.whl),--find-links $(WHEELHOUSE))
 
 .PHONY: install demo train drive train-residual train-steer-residual test test-all bench dist clean
 
@@ -18,13 +25,24 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' \
 		|| { echo "error: $(PYTHON) is Python $$($(PYTHON) -c 'import sys; print(*sys.version_info[:2], sep=".")'); quadgait needs 3.11 or newer (run e.g. 'make PYTHON=/path/to/python3.11 ...')"; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
-		|| echo "note: $(PYTHON) is Python $$($(PYTHON) -c 'import sys; print(*sys.version_info[:2], sep=".")'): pybullet has no binary wheel for it, so pip compiles it from source (about 10 minutes; needs a C++ compiler). 'make PYTHON=python3.11 ...' avoids that."
+		|| ls $(WHEELHOUSE)/pybullet-*-cp$$($(PYTHON) -c 'import sys; print(*sys.version_info[:2], sep="")')-*.whl >/dev/null 2>&1 \
+		|| echo "note: $(PYTHON) is Python $$($(PYTHON) -c 'import sys; print(*sys.version_info[:2], sep=".")'): pybullet has no binary wheel for it, so pip compiles it from source (57 minutes on 2 cores; needs a C++ compiler and the Python headers). 'make wheelhouse' first keeps the wheel for later installs; 'make PYTHON=python3.11 ...' avoids compiling (docs/install.md)."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,onnx,ray,stats,tensorboard,mujoco]"
+	$(PY) -m pip install --quiet $(FIND_LINKS) -c constraints.txt -e ".[dev,onnx,ray,stats,tensorboard,mujoco]"
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## Build the pybullet wheel for $(PYTHON) once into $(WHEELHOUSE)/ (on 3.12+ this compiles it: 57 min on 2 cores);
+## every later `make install` (any venv, same Python version) installs from it. On 3.11 it just downloads the wheel.
+wheelhouse:
+	@test -n "$(PYTHON)" || { echo "error: no python3 found"; exit 1; }
+	$(PYTHON) -m venv $(WHEELHOUSE)/.build-venv
+	$(WHEELHOUSE)/.build-venv/bin/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(WHEELHOUSE)/.build-venv/bin/python -m pip wheel --no-deps $(PYBULLET) -w $(WHEELHOUSE)
+	rm -rf $(WHEELHOUSE)/.build-venv
+	@ls $(WHEELHOUSE)/pybullet-*.whl
 
 ## The main job: the Laikago trots; video and footfall diagram land in $(OUT)
 demo: $(STAMP)
@@ -75,5 +93,6 @@ dist: $(STAMP)
 	rm -rf dist
 	$(PY) -m build --outdir dist
 
+# The wheelhouse is kept: rebuilding pybullet on 3.12+ takes most of an hour (rm -rf wheelhouse to drop it).
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -27,6 +27,11 @@ SCRIPTED_ENV_ID = "quadgait/LaikagoVelocity-v1"
 #: Model-based gaits are named ``mpc-<gait>`` (the stance-force controller of :mod:`envs.gaits.model_based`; they
 #: run in the same env in torque mode at 250 Hz).
 MODEL_BASED_PREFIX = "mpc-"
+#: The commands each kind of scripted controller supports: the largest |vx| m/s, |vy| m/s and |yaw rate| rad/s it
+#: may be asked for. The open-loop gaits' feet cannot follow faster strides (their top sustained speed is about
+#: 0.75 m/s, README "Gaits"); the model-based trot holds 1.6 and 1.7 m/s for 20 s and 2.0 m/s for 15.8 s (README).
+OPEN_LOOP_COMMAND_LIMITS = (1.5, 1.0, 2.0)
+MODEL_BASED_COMMAND_LIMITS = (2.0, 1.0, 2.0)
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class ControllerSpec:
         path: a policy's run folder or model file.
         robot: the robot a policy was trained on (None for scripted gaits, which fit any robot).
         trust_pickle: let the policy's loader unpickle legacy files (see :mod:`envs.policies.loading`).
+        command_limits: the largest |vx| m/s, |vy| m/s, |yaw rate| rad/s a scripted controller supports (None: a
+            policy, whose ``command_range`` says what it was trained on).
     """
 
     name: str
@@ -51,6 +58,21 @@ class ControllerSpec:
     path: str | None = None
     robot: str | None = None
     trust_pickle: bool = False
+    command_limits: tuple[float, float, float] | None = None
+
+    def check_command(self, command) -> np.ndarray:
+        """``command`` (vx m/s, vy m/s, yaw rate rad/s) as an array if this controller supports it.
+
+        Raises:
+            ValueError: naming the controller's supported range.
+        """
+        cmd = np.asarray(command, dtype=float)
+        if self.command_limits is not None and not np.all(np.abs(cmd) <= self.command_limits):
+            vx, vy, yaw = self.command_limits
+            raise ValueError(f"controller {self.name!r} supports |vx| <= {vx:g} m/s, |vy| <= {vy:g} m/s and "
+                             f"|yaw rate| <= {yaw:g} rad/s; got vx {cmd[0]:g} m/s, vy {cmd[1]:g} m/s, "
+                             f"yaw rate {cmd[2]:g} rad/s")
+        return cmd
 
     def in_range(self, command: np.ndarray, tolerance: float = 1e-6) -> bool:
         """Whether ``command`` (vx, vy, yaw rate) lies in the controller's training range."""
@@ -141,11 +163,12 @@ def resolve_controller(name: str, trust_pickle: bool = False) -> ControllerSpec:
     check_controller_name(name)
     key = name.strip().lower()
     if key in GAIT_PRESETS and "/" not in name:
-        return ControllerSpec(key, "gait", SCRIPTED_ENV_ID)
+        return ControllerSpec(key, "gait", SCRIPTED_ENV_ID, command_limits=OPEN_LOOP_COMMAND_LIMITS)
     if key in model_based_names() and "/" not in name:
         from envs.gaits.model_based import MODEL_BASED_ENV_SETTINGS
 
-        return ControllerSpec(key, "model_based", SCRIPTED_ENV_ID, dict(MODEL_BASED_ENV_SETTINGS))
+        return ControllerSpec(key, "model_based", SCRIPTED_ENV_ID, dict(MODEL_BASED_ENV_SETTINGS),
+                              command_limits=MODEL_BASED_COMMAND_LIMITS)
     from envs.policies.loading import PolicyLoadError, describe_policy
     from envs.registry import command_range
 

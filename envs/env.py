@@ -208,6 +208,13 @@ class QuadrupedEnv(gym.Env):
         """The GUI window of ``render_mode="human"`` (None until the first render)."""
         return self._viewer
 
+    def open_viewer(self) -> Viewer:
+        """A new GUI window mirroring this env's robot and terrain, for a caller that paces its own rendering
+        (``quadgait play --gui`` draws at most 25 frames per second and steps physics on the wall clock, where
+        ``render_mode="human"`` draws every control step). The caller shows states in it and closes it."""
+        self._check_open()
+        return Viewer(self.robot, self._physics_settings(self.sim.terrain.name, visual=True))
+
     @property
     def reward_weights(self) -> Mapping[str, float]:
         return self.task.reward_weights

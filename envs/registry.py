@@ -55,8 +55,11 @@ MAX_EPISODE_STEPS = 1000
 def register_all() -> None:
     for env_id, kwargs in ENVS.items():
         if env_id not in gym.registry:
+            # No passive env checker: after a reset that raised (an invalid option, say), Gymnasium 1.x's checker
+            # fails the next valid step with a TypeError (its first-reset data is never stored). The tests run
+            # both full checkers (gymnasium's and SB3's check_env) on every id instead (tests/envs).
             gym.register(id=env_id, entry_point=ENTRY_POINT, kwargs=dict(kwargs),
-                         max_episode_steps=MAX_EPISODE_STEPS)
+                         max_episode_steps=MAX_EPISODE_STEPS, disable_env_checker=True)
 
 
 def episode_steps(seconds: float, env_kwargs: Mapping[str, Any] | None = None) -> int:
@@ -100,6 +103,23 @@ def env_parts(env_id: str, env_kwargs: Mapping[str, Any] | None = None
         raise ValueError(f"{env_id!r} is not a quadgait env id; valid: {', '.join(ENVS)}")
     kwargs = {**ENVS[env_id], **(env_kwargs or {})}
     return lookup_task(kwargs.get("task")), lookup_action(kwargs.get("action")), kwargs
+
+
+def check_env_kwargs(env_id: str, env_kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """Build (and so validate) the settings ``env_id`` gets from ``env_kwargs``, without making an env.
+
+    Raises:
+        ValueError: an unknown id or setting (``render_mode``, ``max_episode_steps`` and the parts are not
+            settings), or an invalid value.
+    """
+    from envs.config import EnvSettings, split_settings
+
+    for key in ("task", "action"):
+        if key in env_kwargs:
+            raise ValueError(f"{key!r} is set by the env id {env_id!r}, not a setting")
+    task_cls, action_cls, kwargs = env_parts(env_id, env_kwargs)
+    settings = {k: v for k, v in kwargs.items() if k not in ("task", "action")}
+    return split_settings(settings, {"env": EnvSettings, "task": task_cls.Settings, "action": action_cls.Settings})
 
 
 def task_settings(env_id: str, env_kwargs: Mapping[str, Any] | None = None) -> tuple[type[Task], Any]:

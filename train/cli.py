@@ -19,6 +19,7 @@ from train.cli_types import (
     command,
     count,
     finite,
+    folder,
     int_range,
     seed,
     terrain,
@@ -53,9 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     walk.add_argument("--gait", default="trot", choices=gait_names())
     walk.add_argument("--controller", default="open-loop", choices=("open-loop", "mpc"),
                       help="open-loop foot trajectories (default) or the model-based stance-force controller")
-    walk.add_argument("--speed", type=finite(float, -1.5, 1.5), default=0.5, help="forward speed command, m/s")
-    walk.add_argument("--lateral-speed", type=finite(float, -1.0, 1.0), default=0.0, help="m/s, + = left")
-    walk.add_argument("--yaw-rate", type=finite(float, -2.0, 2.0), default=0.0, help="rad/s, + = turn left")
+    # The command's range is the controller's own (envs.controllers: OPEN_LOOP_/MODEL_BASED_COMMAND_LIMITS).
+    walk.add_argument("--speed", type=finite(float), default=0.5,
+                      help="forward speed command, m/s (open-loop: |v| <= 1.5, mpc: |v| <= 2.0)")
+    walk.add_argument("--lateral-speed", type=finite(float), default=0.0, help="m/s, + = left (|v| <= 1.0)")
+    walk.add_argument("--yaw-rate", type=finite(float), default=0.0, help="rad/s, + = turn left (|rate| <= 2.0)")
     _add_rollout_args(walk, 20.0)
     walk.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     walk.add_argument("--video", metavar="FILE.mp4", help="write a follow-camera video (.mp4 or .gif)")
@@ -73,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--scenario", action="append", metavar="NAME",
                        help="scenario name (repeatable; default: the whole suite)")
     bench.add_argument("--episodes", type=int, default=3, help="episodes per controller x scenario (default 3)")
-    bench.add_argument("--out", default="results", help="output folder (default results/)")
+    bench.add_argument("--out", type=folder, default="results", help="output folder (default results/)")
     bench.add_argument("--robot", default=None, help="robot description (default laikago_fast)")
     bench.add_argument("--workers", type=int, default=1, help="local worker processes (default 1 = serial)")
     bench.add_argument("--ray", metavar="ADDRESS", help="run on a Ray cluster ('local' starts one here)")
@@ -100,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.set_defaults(func=cmd_bench)
 
     demo = sub.add_parser("demo", help="trot for 10 s; write video, footfall diagram and summary to --out")
-    demo.add_argument("--out", default="runs/demo", help="output folder")
+    demo.add_argument("--out", type=folder, default="runs/demo", help="output folder")
     demo.add_argument("--gait", default="trot", choices=gait_names())
     demo.add_argument("--controller", default="open-loop", choices=("open-loop", "mpc"),
                       help="open-loop foot trajectories (default) or the model-based stance-force controller")
@@ -117,10 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=seed, default=None,
                        help="seed for torch, numpy and the envs, in [0, 2**32 - 1] (default: the resumed run's, "
                             "else 0)")
-    train.add_argument("--out", default=None, metavar="RUN_DIR", help="run folder (default with --resume: that one)")
+    train.add_argument("--out", type=folder, default=None, metavar="RUN_DIR",
+                       help="run folder (default with --resume: that one)")
     train.add_argument("--hyperparams", default=None, metavar="FILE.yaml",
                        help="hyperparameter file (default: the packaged train/hyperparams/ALGO.yaml)")
-    train.add_argument("--resume", default=None, metavar="RUN_DIR", help="continue from RUN_DIR's last checkpoint")
+    train.add_argument("--resume", type=folder, default=None, metavar="RUN_DIR",
+                       help="continue from RUN_DIR's last checkpoint")
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     train.add_argument("--trust-pickle", action="store_true", help=TRUST_PICKLE_HELP)
     train.set_defaults(func=cmd_train)
@@ -131,7 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--algo", default="ppo", metavar="NAME", help="ppo (default) or sac")
     sweep.add_argument("--seeds", type=seed, nargs="+", required=True, metavar="S", help="training seeds")
     sweep.add_argument("--timesteps", type=count, required=True, help="total env steps of each run")
-    sweep.add_argument("--out", required=True, metavar="SWEEP_DIR", help="sweep folder (reruns continue it)")
+    sweep.add_argument("--out", type=folder, required=True, metavar="SWEEP_DIR",
+                       help="sweep folder (reruns continue it)")
     sweep.add_argument("--envs", type=int_range(1, 256), default=None, metavar="K",
                        help="parallel envs of each run (default: the hyperparameters')")
     sweep.add_argument("--hyperparams", default=None, metavar="FILE.yaml", help="base hyperparameter file")
@@ -182,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     convert = sub.add_parser("convert", help="rewrite a run folder from an older quadgait in the current policy "
                                              "format (metadata and normaliser inside each model, no pickles)")
-    convert.add_argument("run", metavar="RUN_DIR", help="run folder with config.yaml")
+    convert.add_argument("run", type=folder, metavar="RUN_DIR", help="run folder with config.yaml")
     convert.add_argument("--trust-pickle", action="store_true",
                          help="read its vecnormalize.pkl files (pickles can run arbitrary code: trusted folders only)")
     convert.set_defaults(func=cmd_convert)

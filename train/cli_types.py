@@ -10,6 +10,7 @@ import math
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2  # bad arguments, files or paths; one line on stderr, nothing run
 EXIT_FAILED = 3  # the run completed, but the robot fell (walk, demo, eval) or benchmark cells failed
+EXIT_NOT_SAVED = 4  # bench: every episode ran, but the report could not be written (the summary went to stdout)
 EXIT_INTERRUPTED = 130  # Ctrl-C; train saved a checkpoint, bench wrote a partial report
 EXIT_BROKEN_PIPE = 141  # stdout was closed early (e.g. `| head`), as a program killed by SIGPIPE
 
@@ -50,10 +51,19 @@ def finite(kind: type, lo: float | None = None, hi: float | None = None):
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(value) and lo is None and hi is None:
+            raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
         if not math.isfinite(value) or (lo is not None and value < lo) or (hi is not None and value > hi):
             raise argparse.ArgumentTypeError(f"{text!r} is out of range [{lo}, {hi}]")
         return value
     return parse
+
+
+def folder(text: str) -> str:
+    """A folder path; an empty one would mean the current folder, which is never what was meant."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty; give a folder path (e.g. runs/walk)")
+    return text
 
 
 def count(text: str) -> int:

@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from train.atomic import dumps, write_json
-from train.cli_types import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, CLIError
+from train.cli_types import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NOT_SAVED, EXIT_OK, CLIError
 from train.paths import prepare_output_dir
 
 
@@ -33,12 +33,21 @@ def _walk(args: argparse.Namespace, gait: str, command: tuple[float, float, floa
     return episode.rollout, {"gait": gait, **episode.summary}
 
 
+def _check_walk_command(args: argparse.Namespace, command: tuple[float, float, float]) -> None:
+    """The command within the chosen controller's supported range, checked before any output path is touched."""
+    from envs.controllers import resolve_controller
+
+    name = args.gait if args.controller == "open-loop" else f"mpc-{args.gait}"
+    resolve_controller(name).check_command(command)
+
+
 def cmd_walk(args: argparse.Namespace) -> int:
     from train.video import VideoWriter, check_video_path
 
     if args.gui and args.video:
         raise CLIError("--gui and --video cannot be combined (the GUI renders on screen, the video offscreen)")
     command = (args.speed, args.lateral_speed, args.yaw_rate)
+    _check_walk_command(args, command)
     if args.video:
         check_video_path(args.video)
         with VideoWriter(args.video) as writer:
@@ -114,6 +123,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
     try:
         run = suite.run_benchmark(plan, progress, augment=lambda results, records: results.update(
             statistics=_statistics(records, groups, [sc.name for sc in plan.scenarios], args)))
+    except suite.ReportNotSaved as exc:  # a full disk: the episodes ran; keep their summary, say what was not saved
+        bar.close()
+        results, error = exc.run.results, exc.error
+        print(report.markdown_table(results) if not args.json else dumps({"summary": results["summary"]},
+                                                                         indent=None))
+        what = error.strerror or str(error) or type(error).__name__
+        where = f" {str(error.filename)!r}" if error.filename else f" in {str(plan.out)!r}"
+        print(f"quadgait bench: error: {len(exc.run.records)} of {len(plan.cells)} episodes ran, but the report "
+              f"could not be written ({what}:{where}); their summary is on stdout above", file=sys.stderr)
+        return EXIT_NOT_SAVED
     finally:
         bar.close()
     written = ", ".join(str(p) for p in run.written)

@@ -34,6 +34,7 @@ from envs.policies.loading import (
     read_run_config,
 )
 from train.atomic import atomic_path, write_text
+from train.paths import prepare_output_dir
 
 
 def _normalizer(model: Path, normalize: bool, obs_shape: tuple[int, ...], trust_pickle: bool) -> NormalizerStats | None:
@@ -65,6 +66,9 @@ def convert_run(run: str | Path, trust_pickle: bool = False) -> list[Path]:
     run = Path(run)
     if not run.is_dir() or read_run_config(run) is None:
         raise PolicyLoadError(f"{str(run)!r} is not a run folder with a config.yaml")
+    prepare_output_dir(run, "run folder")  # it is rewritten in place: fail before unpickling anything
+    if (run / CHECKPOINT_DIR).is_dir():
+        prepare_output_dir(run / CHECKPOINT_DIR, "checkpoint folder")
     models = [p for p in [run / MODEL_FILE, *sorted((run / CHECKPOINT_DIR).glob("ckpt_*.zip"))]
               if p.is_file() and (p.name == MODEL_FILE or CHECKPOINT_RE.fullmatch(p.name))]
     if not models:

@@ -24,6 +24,7 @@ unfinished rollout are counted but not learned from.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import shlex
 import sys
@@ -48,7 +49,7 @@ from train.checkpoints import (
 )
 from train.hyperparams import algorithm_class, algorithm_kwargs, load_hyperparams, validate_hyperparams
 from train.paths import prepare_output_dir
-from train.run_guard import LOCK_FILE, StopOnInterrupt, TrainingInterrupted, run_lock, stop_on_sigint
+from train.run_guard import LOCK_FILE, RunFolderBusy, StopOnInterrupt, TrainingInterrupted, run_lock, stop_on_sigint
 from train.throughput import Speedups
 
 __all__ = ["train", "latest_checkpoint", "registered_env_ids", "check_env_id", "make_vec_env"]
@@ -232,9 +233,13 @@ def train(env_id: str | None, algo: str | None, timesteps: int, n_envs: int | No
                 stale.unlink()
             return _train(env_id, algo, hp, timesteps, n_envs, seed, out, resume_dir, candidates, robot, progress,
                           command, callbacks, trust_pickle, started_s_ago)
-    except BaseException:
-        if created and out.is_dir() and not [p for p in out.iterdir() if p.name != LOCK_FILE]:
-            out.rmdir()  # nothing was written: leave no empty run folder behind
+    except BaseException as exc:
+        # Nothing was written: leave no empty run folder behind. Not when another train holds the folder (it
+        # created it at the same moment, and its lock file is there), and never masking the real error.
+        if (created and not isinstance(exc, RunFolderBusy) and out.is_dir()
+                and not [p for p in out.iterdir() if p.name != LOCK_FILE]):
+            with contextlib.suppress(OSError):
+                out.rmdir()
         raise
 
 

@@ -32,17 +32,21 @@ from typing import Any
 
 import numpy as np
 
-METADATA_ENTRY = "quadgait.json"
+# What quadgait writes, and the checks of a policy file against it (envs.policies.metadata); re-exported here.
+from envs.policies.metadata import (
+    ACTIVATIONS,
+    FORMAT_VERSION,
+    METADATA_ENTRY,
+    SAFE_ALGORITHMS,
+    PolicyLoadError,
+    check_archive,
+    check_hyperparams,
+    check_metadata,
+    check_weights_fit,
+    read_entry,
+)
+
 NORMALIZER_JSON = "vecnormalize.json"
-FORMAT_VERSION = 1
-#: ``policy_kwargs.activation_fn`` names -> ``torch.nn`` class names.
-ACTIVATIONS = {"tanh": "Tanh", "relu": "ReLU", "elu": "ELU"}
-#: stable-baselines3 algorithms quadgait can rebuild without unpickling.
-SAFE_ALGORITHMS = {"ppo": "PPO", "sac": "SAC"}
-
-
-class PolicyLoadError(ValueError):
-    """A policy file or run folder is missing, corrupt, unsafe to load, or does not fit the env."""
 
 
 class UnsafePickleError(PolicyLoadError):
@@ -200,35 +204,30 @@ def policy_metadata(*, algo: str, hyperparams: dict[str, Any], env_id: str, env_
 
 
 def read_metadata(model: Path) -> dict[str, Any] | None:
-    """The ``quadgait.json`` entry of a policy zip (checked), or None when the zip has none."""
-    try:
-        with zipfile.ZipFile(model) as archive:
-            if METADATA_ENTRY not in archive.namelist():
-                return None
-            meta = json.loads(archive.read(METADATA_ENTRY).decode("utf-8"))
-    except (OSError, zipfile.BadZipFile, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PolicyLoadError(f"corrupt policy file {str(model)!r}: {type(exc).__name__}: {exc}") from None
+    """The ``quadgait.json`` entry of a policy zip, checked field by field against what quadgait writes
+    (:mod:`envs.policies.metadata`), or None when the zip has none.
+
+    Raises:
+        PolicyLoadError: a corrupt, truncated or oversized archive, or a field quadgait would not write.
+    """
+    check_archive(model)
+    with zipfile.ZipFile(model) as archive:
+        if METADATA_ENTRY not in archive.namelist():
+            return None
     where = f"{str(model)!r} ({METADATA_ENTRY})"
-    if not isinstance(meta, dict) or meta.get("format") != "quadgait-policy":
-        raise PolicyLoadError(f"corrupt policy metadata in {where}: not a quadgait-policy record")
-    if meta.get("version") != FORMAT_VERSION:
-        raise PolicyLoadError(f"policy metadata in {where} has format version {meta.get('version')!r}; this "
-                              f"quadgait reads version {FORMAT_VERSION}")
     try:
-        for key, kind in (("algo", str), ("policy", str), ("env_id", str), ("robot", str), ("env_kwargs", dict),
-                          ("hyperparams", dict), ("normalize", bool)):
-            if not isinstance(meta[key], kind):
-                raise TypeError(f"{key} must be a {kind.__name__}")
-        for key in ("observation_space", "action_space"):
-            meta[key + "_box"] = space_from_dict(meta[key])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PolicyLoadError(f"corrupt policy metadata in {where}: {type(exc).__name__}: {exc}") from None
-    if meta["normalize"] != (meta.get("normalizer") is not None):
-        raise PolicyLoadError(f"corrupt policy metadata in {where}: 'normalize' is {meta['normalize']} but the "
-                              f"normaliser is {'missing' if meta['normalize'] else 'present'}")
+        meta = json.loads(read_entry(model, METADATA_ENTRY).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"
+        raise PolicyLoadError(f"corrupt policy metadata in {where}: not JSON ({reason})") from None
+    meta = dict(check_metadata(meta, where))
+    for key in ("observation_space", "action_space"):
+        meta[key + "_box"] = space_from_dict(meta[key])
     if meta["normalize"]:
         meta["normalizer_stats"] = NormalizerStats.from_dict(meta["normalizer"], where,
                                                              meta["observation_space_box"].shape)
+    _stored_data(model)  # SB3's own entry parses as an object
+    check_weights_fit(model, meta["algo"], meta["hyperparams"].get("policy_kwargs") or {})
     return meta
 
 
@@ -253,12 +252,16 @@ def add_metadata(zip_path: Path, metadata: dict[str, Any]) -> None:
 
 # ------------------------------------------------------------------------------------------- safe model load
 def _stored_data(model: Path) -> dict[str, Any]:
+    check_archive(model)
     try:
-        with zipfile.ZipFile(model) as archive:
-            return json.loads(archive.read("data").decode("utf-8"))
-    except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(read_entry(model, "data").decode("utf-8"))
+    except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise PolicyLoadError(f"{str(model)!r} is not a stable-baselines3 model ({type(exc).__name__}: "
-                              f"{exc})") from None
+                              f"{' '.join(str(exc).split())})") from None
+    if not isinstance(data, dict):
+        raise PolicyLoadError(f"{str(model)!r} is not a stable-baselines3 model (its data entry is a JSON "
+                              f"{type(data).__name__}, not an object)")
+    return data
 
 
 def policy_kwargs_objects(policy_kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -291,8 +294,10 @@ def safe_load_model(model: Path, algo: str, hyperparams: dict[str, Any], observa
     data = _stored_data(model)
     pickled = {k for k, v in data.items() if isinstance(v, dict) and ":serialized:" in v}
     policy = hyperparams.get("policy", "MlpPolicy")
-    if policy not in algo_cls.policy_aliases:
+    if not isinstance(policy, str) or policy not in algo_cls.policy_aliases:
         raise PolicyLoadError(f"{str(model)!r}: unknown policy {policy!r} for {algo_cls.__name__}")
+    check_hyperparams(hyperparams, repr(str(model)))  # legacy models' config.yaml too
+    check_weights_fit(model, key, hyperparams.get("policy_kwargs") or {})
     policy_kwargs = policy_kwargs_objects(hyperparams.get("policy_kwargs") or {})
     if key == "sac" and "use_sde" in data:
         policy_kwargs["use_sde"] = bool(data["use_sde"])

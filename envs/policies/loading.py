@@ -128,7 +128,8 @@ def describe_policy(path: str | Path) -> PolicySource:
 
     model = resolve_model_path(path)
     if not zipfile.is_zipfile(model):
-        raise PolicyLoadError(f"{str(model)!r} is not a stable-baselines3 model (not a zip archive)")
+        raise PolicyLoadError(f"corrupt or truncated policy file {str(model)!r}: not a zip archive, so "
+                              "not a stable-baselines3 model")
     meta = read_metadata(model)
     if meta is not None:
         env_id, env_kwargs, algo, hp = meta["env_id"], meta["env_kwargs"], meta["algo"], meta["hyperparams"]

@@ -9,6 +9,7 @@ See :mod:`envs.tasks.velocity` for the velocity tasks' modes.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -21,10 +22,21 @@ from envs.state import RobotState
 COMMAND_LIMITS = np.array([3.0, 2.0, 3.0])
 
 
+def only_numbers(value: Any) -> bool:
+    """Whether ``value`` (a number, or nested sequences / arrays of them) holds only real numbers: no bools and no
+    strings, which ``np.asarray(..., dtype=float)`` would silently turn into 1.0/0.0 or parse (the same rule as the
+    ``gymnasium.make`` settings)."""
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "iuf" or (value.dtype.kind == "O" and all(only_numbers(v) for v in value.flat))
+    if isinstance(value, (list, tuple)):
+        return all(only_numbers(v) for v in value)
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
 def check_command(value: Any, what: str = "options['command']") -> np.ndarray:
     """A (vx, vy, yaw rate) command as a float array, within :data:`COMMAND_LIMITS`; ValueError otherwise."""
     try:
-        cmd = np.asarray(value, dtype=float)
+        cmd = np.asarray(value, dtype=float) if only_numbers(value) else None
     except (TypeError, ValueError):
         cmd = None
     if cmd is None or cmd.shape != (3,) or not np.all(np.isfinite(cmd)):
@@ -159,7 +171,7 @@ class CommandGenerator:
 def parse_schedule(value: Any) -> np.ndarray:
     """Rows of (start_s, vx, vy, yaw_rate), starting at 0 s with strictly increasing start times."""
     try:
-        rows = np.asarray(value, dtype=float)
+        rows = np.asarray(value, dtype=float) if only_numbers(value) else None
     except (TypeError, ValueError):
         rows = None
     if rows is None or rows.ndim != 2 or rows.shape[1] != 4 or len(rows) < 1 or not np.all(np.isfinite(rows)):

@@ -168,11 +168,31 @@ def test_200_create_close_cycles_leak_no_connections_or_memory():
     ("quadgait/LaikagoVelocity-v1", {"command_schedule": [(1.0, 0.5, 0, 0)]}, "must start at 0 s"),
     ("quadgait/LaikagoWalk-v0", "abc", "reset options must be a mapping"),
     ("quadgait/LaikagoWalk-v0", 5, "reset options must be a mapping"),
+    # audit D17: bools and numeric strings were taken as numbers (1.0/0.0, parsed)
+    ("quadgait/LaikagoVelocity-v1", {"command": (True, False, True)}, "must be 3 finite numbers"),
+    ("quadgait/LaikagoVelocity-v1", {"command": ["0.5", "0", "0"]}, "must be 3 finite numbers"),
+    ("quadgait/LaikagoVelocity-v1", {"command": np.array([True, False, False])}, "must be 3 finite numbers"),
+    ("quadgait/LaikagoVelocity-v1", {"command_schedule": [(0.0, True, 0, 0)]}, "must be rows of"),
+    ("quadgait/LaikagoVelocity-v1", {"command_schedule": [("0", 0.5, 0, 0)]}, "must be rows of"),
 ])
 def test_bad_reset_options_raise(env_id, options, message):
     env = gym.make(env_id)
     try:
         with pytest.raises(ValueError, match=re.escape(message)):
             env.reset(seed=0, options=options)
+        # audit D16: the env is usable after a reset that raised, even as the first call on it
+        obs, _ = env.reset(seed=0)
+        env.step(np.zeros(env.action_space.shape, np.float32))
+    finally:
+        env.close()
+
+
+def test_numpy_commands_are_still_numbers():
+    env = gym.make("quadgait/LaikagoVelocity-v1")
+    try:
+        _, info = env.reset(seed=0, options={"command": np.array([0.5, 0, np.float32(0.1)])})
+        assert np.allclose(info["command"], [0.5, 0.0, 0.1])
+        _, info = env.reset(seed=0, options={"command": [np.int64(1), 0, 0]})
+        assert np.allclose(info["command"], [1.0, 0.0, 0.0])
     finally:
         env.close()

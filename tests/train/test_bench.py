@@ -175,3 +175,43 @@ def test_ray_matches_serial(tmp_path, short_scenarios):
     code, on_ray = _bench(tmp_path, "ray", "--ray", "local")
     assert code == 0
     assert _numbers(on_ray) == _numbers(serial)
+
+
+def test_a_full_disk_keeps_the_summary_and_names_the_file(tmp_path, short_scenarios, capsys, monkeypatch):
+    """Audit D11: on a full disk the finished episodes were lost, with a pathless message and exit 2."""
+    import errno
+    from pathlib import Path
+
+    def full(self, *args, **kwargs):  # what a write to a full disk raises: no file name
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full)
+    out = tmp_path / "b"
+    code = main(["bench", "--no-progress", "--controller", "trot", "--scenario", "flat-0.5", "--episodes", "1",
+                 "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 4
+    assert "| trot |" in captured.out  # the summary is not lost
+    assert captured.err.splitlines() == [
+        f"quadgait bench: error: 1 of 1 episodes ran, but the report could not be written (No space left on "
+        f"device: '{out / 'results.json'}'); their summary is on stdout above"]
+    assert not list(out.glob(".*partial*"))
+
+
+def test_temporary_files_of_killed_writes_are_removed_by_the_next_write(tmp_path):
+    """Audit D13: SIGKILL during a write left hidden 0-byte .partial files that nothing removed."""
+    import time as _time
+
+    target = tmp_path / "steer.onnx"
+    stale = tmp_path / ".steer.abc123.partial.onnx"
+    live = tmp_path / ".steer.def456.partial.onnx"  # another process writing it right now
+    other = tmp_path / ".other.abc123.partial.onnx"
+    for path in (stale, live, other):
+        path.write_bytes(b"")
+    old = _time.time() - 3600
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(b"onnx")
+    assert target.read_bytes() == b"onnx"
+    assert not stale.exists() and live.exists() and other.exists()

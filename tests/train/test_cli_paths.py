@@ -118,3 +118,20 @@ def test_a_closed_stdout_ends_quietly():
     proc.stderr.close()
     assert proc.wait(timeout=120) == 141, err
     assert "Traceback" not in err and "BrokenPipeError" not in err, err
+
+
+@pytest.mark.parametrize("argv", [
+    ["bench", "--no-progress", "--controller", "trot", "--scenario", "flat-0.5", "--episodes", "1", "--out", ""],
+    ["demo", "--seconds", "1", "--out", " "],
+    ["train", "--timesteps", "100", "--out", ""],
+    ["train", "--timesteps", "100", "--resume", ""],
+    ["convert", ""],
+])
+def test_an_empty_output_folder_is_refused(capsys, tmp_path, monkeypatch, argv):
+    """Audit D15: --out '' wrote the report into the current folder."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert "must not be empty; give a folder path" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())

@@ -53,7 +53,7 @@ def test_demo_writes_video_diagram_and_summary(tmp_path, capsys):
     (["walk", "--gait", "moonwalk"], "invalid choice: 'moonwalk'"),
     (["walk", "--robot", "spot"], "invalid choice: 'spot'"),
     (["walk", "--seconds", "-1"], "out of range"),
-    (["walk", "--speed", "nan"], "out of range"),
+    (["walk", "--speed", "nan"], "expected a finite number, got 'nan'"),
     (["walk", "--terrain", "lava:1"], "unknown terrain type 'lava'; valid types: flat, rough, slope, stairs"),
     (["walk", "--terrain", "rough:12"], "level must be an integer in [0, 9]"),
 ])
@@ -62,6 +62,19 @@ def test_bad_arguments_exit_2_with_the_valid_choices(capsys, argv, message):
         main(argv)
     assert exc.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_walk_speed_range_is_the_controllers_own(capsys):
+    # The model-based trot holds 1.6 m/s (README); the open-loop gaits are limited to 1.5 m/s.
+    assert main(["walk", "--controller", "mpc", "--gait", "trot", "--speed", "1.6", "--seconds", "2", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["command"]["vx_mps"] == pytest.approx(1.6) and not summary["fell"]
+    assert main(["walk", "--gait", "trot", "--speed", "1.6", "--seconds", "2"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["quadgait walk: error: controller 'trot' supports |vx| <= 1.5 m/s, |vy| <= 1 m/s and "
+                   "|yaw rate| <= 2 rad/s; got vx 1.6 m/s, vy 0 m/s, yaw rate 0 rad/s"]
+    assert main(["walk", "--controller", "mpc", "--speed", "2.5"]) == 2
+    assert "controller 'mpc-trot' supports |vx| <= 2 m/s" in capsys.readouterr().err
 
 
 def test_bad_video_path_fails_before_simulating(tmp_path, capsys):

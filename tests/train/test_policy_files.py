@@ -209,3 +209,28 @@ def test_loading_a_policy_unpickles_nothing(monkeypatch):
         monkeypatch.setattr(module, name, refuse)
     loaded = load_policy(pretrained_path("laikago-trot-residual-ppo"))  # before: SB3's .load unpickled data
     assert loaded.model.observation_space.shape == (56,) and loaded.normalizer is not None
+
+
+def test_convert_checks_it_can_write_before_unpickling(tmp_path, capsys, monkeypatch):
+    """Audit D12: a read-only run folder was unpickled first and then failed naming an internal temp file."""
+    import tempfile
+
+    import envs.policies.files as files
+    import train.convert as convert
+
+    run = _legacy(tmp_path)
+    real_mkstemp = tempfile.mkstemp
+
+    def read_only(*args, dir=None, **kwargs):  # what a read-only mount does (root ignores chmod)
+        if dir is not None and Path(dir).resolve() == run.resolve():
+            raise OSError(30, "Read-only file system")
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    unpickled = []
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(convert, "read_pickled_normalizer", lambda *a: unpickled.append(a))
+    monkeypatch.setattr(files, "read_pickled_normalizer", lambda *a: unpickled.append(a))
+    assert main(["convert", str(run), "--trust-pickle"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == f"quadgait convert: error: run folder '{run}': cannot write there (Read-only file system)"
+    assert not unpickled

@@ -284,3 +284,24 @@ def test_model_for_another_observation_space_is_rejected(tmp_path, capsys):
         action_space=env.action_space, normalizer=None))
     err = _one_line_error(capsys, ["eval", str(run), "--seconds", "1"])
     assert "observation_space differs: the model expects Box(-1.0, 1.0, (10,), float32)" in err
+
+
+def test_a_second_train_into_a_folder_being_created_names_the_run_holding_it(tmp_path, capsys, monkeypatch):
+    """Audit D10: two trains started together into a new folder; the second saw "Directory not empty" (its
+    cleanup tripped over the first one's lock file) instead of the lock's message."""
+    import contextlib
+
+    import train.training as training
+    from train.run_guard import run_lock
+
+    out = tmp_path / "race"
+    other = contextlib.ExitStack()
+    # The other train takes the lock between this one's output-folder check and its own lock.
+    monkeypatch.setattr(training, "_warn_if_short_of_memory", lambda n_envs: other.enter_context(run_lock(out)))
+    with other:
+        code = main(["train", "--timesteps", "128", "--out", str(out), "--hyperparams", str(_hyperparams(tmp_path)),
+                     "--no-progress"])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and err == [f"quadgait train: error: run folder '{out}' is in use by another quadgait train "
+                                     f"(pid {os.getpid()}); wait for it to finish or choose another --out"], err
+        assert out.is_dir()  # the other run's folder is left alone

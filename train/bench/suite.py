@@ -79,6 +79,15 @@ class BenchmarkRun:
         return len(self.results["failures"])
 
 
+class ReportNotSaved(Exception):
+    """The cells ran but the report could not be written: ``run`` holds their results (nothing ``written``),
+    ``error`` the :class:`OSError` (its ``filename`` names the file being written)."""
+
+    def __init__(self, run: BenchmarkRun, error: OSError) -> None:
+        super().__init__(f"the report could not be written: {error}")
+        self.run, self.error = run, error
+
+
 def plan_benchmark(out: str | Path, controllers: Sequence[str] | None = None, scenarios: Sequence[str] | None = None,
                    *, episodes: int = 3, robot: str | None = None, terrain: str | None = None, workers: int = 1,
                    ray: str | None = None, save_rollouts: bool = False, outside_range: bool = False,
@@ -174,5 +183,8 @@ def run_benchmark(plan: BenchmarkPlan, progress: Callable[[dict], None] | None =
                                  "skipped": list(plan.engine_skipped)}
     if augment is not None:
         augment(results, records)
-    written = report.write_report(plan.out, results, records)
+    try:
+        written = report.write_report(plan.out, results, records)
+    except OSError as exc:  # a full disk, say: the run is kept for the caller to report
+        raise ReportNotSaved(BenchmarkRun(plan, results, records, [], wall, interrupted), exc) from None
     return BenchmarkRun(plan, results, records, written, wall, interrupted)
