@@ -26,23 +26,11 @@ ENV_ID = "quadgait/LaikagoSteerPrior-v0"
 METRICS = ("tracking_error_xy_mps", "tracking_error_yaw_radps", "heading_drift_deg", "path_error_m")
 
 
-class ZeroAction:
-    name = "prior alone (zero action)"
-
-    def __init__(self, size: int) -> None:
-        self.action = np.zeros(size, dtype=np.float32)
-
-    def reset(self) -> None:
-        pass
-
-    def act(self, observation, state, time_s, command):
-        return self.action
-
-
 def run_scenario(scenario, episodes: int) -> dict:
     import gymnasium as gym
 
     import envs  # noqa: F401
+    from envs.controllers import ZeroAction
     from envs.registry import episode_steps
     from envs.rollout import run_controller
 

@@ -63,28 +63,12 @@ def evaluation_commands(config: dict) -> list[list[float]]:
         env.close()
 
 
-class ZeroAction:
-    """The prior alone: a zero action, so the model-based controller follows the task's command unchanged."""
-
-    name = "prior alone (zero action)"
-
-    def __init__(self, size: int) -> None:
-        import numpy as np
-
-        self.action = np.zeros(size, dtype=np.float32)
-
-    def reset(self) -> None:
-        pass
-
-    def act(self, observation, state, time_s, command):
-        return self.action
-
-
 def prior_alone(config: dict) -> dict:
     """The evaluation a run makes, with the untrained prior (zero action) in place of the policy."""
     import gymnasium as gym
 
     import envs  # noqa: F401
+    from envs.controllers import ZeroAction
     from train.callbacks import Evaluator
 
     hp = config["hyperparams"]

@@ -191,3 +191,22 @@ def make_controller(name: str, env: gym.Env) -> Controller:
     """Build the controller called ``name`` for an env made elsewhere (see :meth:`ControllerSpec.make`)."""
     return resolve_controller(name).make(env)
 
+
+
+class ZeroAction:
+    """A controller that always sends the zero action. In an env whose action map is a prior that already walks
+    (``"model_based"``: ``quadgait/LaikagoSteerPrior-v0``), that is the prior alone, the baseline a policy trained
+    over it is measured against (``benchmarks/prior_alone.py``, ``benchmarks/time_to_steer.py --prior``)."""
+
+    name = "prior alone (zero action)"
+
+    def __init__(self, size: int) -> None:
+        if size < 1:
+            raise ValueError(f"action size must be at least 1, got {size}")
+        self.action = np.zeros(size, dtype=np.float32)
+
+    def reset(self) -> None:
+        pass
+
+    def act(self, observation, state, time_s, command) -> np.ndarray:
+        return self.action

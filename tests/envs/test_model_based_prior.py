@@ -86,3 +86,20 @@ def test_bad_settings_are_refused_with_the_valid_choices():
         gym.make(STEER, gait="moonwalk")
     with pytest.raises(ValueError, match="stand_s"):
         gym.make(STEER, stand_s=-1.0)
+
+
+def test_zero_action_controller_is_the_prior_alone():
+    from envs.controllers import ZeroAction
+
+    with pytest.raises(ValueError, match="at least 1"):
+        ZeroAction(0)
+    zero = ZeroAction(3)
+    assert zero.act(None, None, 0.0, None).tolist() == [0.0, 0.0, 0.0]
+    runs = []
+    for controller in (zero, Constant([0.0, 0.0, 0.0])):
+        env = gym.make(STEER, max_episode_steps=150)  # a fresh env each: a reused one starts differently (known defect)
+        try:
+            runs.append(run_episode(env, controller, 3.0, seed=0, options={"command": (0.5, 0.0, 0.0)}))
+        finally:
+            env.close()
+    np.testing.assert_array_equal(runs[0].base_lin_vel_body, runs[1].base_lin_vel_body)
