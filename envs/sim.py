@@ -232,6 +232,10 @@ class Simulation:
         qd_urdf = qd * self._directions
         for j, angle, vel in zip(self.joint_ids, q_urdf, qd_urdf, strict=True):
             p.resetJointState(self.robot_id, j, float(angle), float(vel))
+        # Contact points are those of the last stepSimulation until collision detection runs again: without this,
+        # the state read at reset reports the previous episode's foot contacts (a reused env then starts its
+        # model-based controllers differently from a fresh one).
+        p.performCollisionDetection()
         self.time_s = 0.0
         self._last_torques = np.zeros(self.robot.num_joints)
         self._pending_force = None

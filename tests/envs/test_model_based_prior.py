@@ -97,9 +97,22 @@ def test_zero_action_controller_is_the_prior_alone():
     assert zero.act(None, None, 0.0, None).tolist() == [0.0, 0.0, 0.0]
     runs = []
     for controller in (zero, Constant([0.0, 0.0, 0.0])):
-        env = gym.make(STEER, max_episode_steps=150)  # a fresh env each: a reused one starts differently (known defect)
+        env = gym.make(STEER, max_episode_steps=150)
         try:
             runs.append(run_episode(env, controller, 3.0, seed=0, options={"command": (0.5, 0.0, 0.0)}))
         finally:
             env.close()
     np.testing.assert_array_equal(runs[0].base_lin_vel_body, runs[1].base_lin_vel_body)
+
+
+def test_a_reused_env_repeats_an_episode_exactly():
+    """The second episode with the same seed in the same env equals the first: reset must not leave the previous
+    episode's foot contacts in the state the model-based controller reads first (it once did)."""
+    env = gym.make(STEER, max_episode_steps=100)
+    try:
+        runs = [run_episode(env, Constant([0.0, 0.0, 0.0]), 2.0, seed=0, options={"command": (0.5, 0.0, 0.0)})
+                for _ in range(2)]
+    finally:
+        env.close()
+    np.testing.assert_array_equal(runs[0].base_lin_vel_body, runs[1].base_lin_vel_body)
+    np.testing.assert_array_equal(runs[0].foot_contacts, runs[1].foot_contacts)
