@@ -13,6 +13,7 @@ import pytest
 
 from envs.policies import pretrained_names, pretrained_path
 from envs.rollout import run_controller
+from tests.train.onnx_check import assert_onnx_matches_stable_baselines3
 
 POLICY = "laikago-steer-ppo"
 REPO = Path(__file__).resolve().parents[2]
@@ -52,32 +53,7 @@ def test_heading_command_turns_the_dog_to_the_heading():
 
 
 def test_onnx_export_takes_the_command_as_an_input_and_matches_stable_baselines3():
-    import gymnasium as gym
-    import onnxruntime as ort
-
-    from envs.policies.loading import load_policy
-    from train.export import split_command
-
-    loaded = load_policy(pretrained_path(POLICY))
-    session = ort.InferenceSession(str(pretrained_path(POLICY) / "policy.onnx"), providers=["CPUExecutionProvider"])
-    assert [(i.name, i.shape[1]) for i in session.get_inputs()] == [("observation", 55), ("command", 3)]
-    env = gym.make("quadgait/LaikagoSteer-v0")
-    try:  # observations of a real episode under a command, driven by the policy itself
-        command_slice = env.unwrapped.observation_layout["command"]
-        obs, _ = env.reset(seed=3, options={"command": (0.4, 0.1, -0.3)})
-        observations = [obs]
-        for _ in range(50):
-            action, _ = loaded.model.predict(loaded.normalizer(obs[None]).astype(np.float32), deterministic=True)
-            obs, *_ = env.step(action[0])
-            observations.append(obs)
-    finally:
-        env.close()
-    observations = np.array(observations, dtype=np.float32)
-    inputs = split_command(observations, command_slice)
-    np.testing.assert_allclose(inputs["command"], np.tile([0.4, 0.1, -0.3], (len(observations), 1)), atol=1e-6)
-    got = session.run(["action"], inputs)[0]
-    want, _ = loaded.model.predict(loaded.normalizer(observations).astype(np.float32), deterministic=True)
-    assert np.max(np.abs(got - want)) < 1e-5
+    assert_onnx_matches_stable_baselines3(POLICY, "quadgait/LaikagoSteer-v0")
 
 
 def test_plain_stable_baselines3_snippet_in_the_docs_runs_the_policy(tmp_path):

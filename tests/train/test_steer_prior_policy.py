@@ -10,6 +10,7 @@ import pytest
 
 from envs.policies import pretrained_names, pretrained_path
 from envs.rollout import run_controller
+from tests.train.onnx_check import assert_onnx_matches_stable_baselines3
 
 POLICY = "laikago-steer-prior-ppo"
 ENV_ID = "quadgait/LaikagoSteerPrior-v0"
@@ -51,30 +52,4 @@ def test_a_plain_straight_command_does_not_circle(speed):
 
 
 def test_onnx_export_takes_the_command_as_an_input_and_matches_stable_baselines3():
-    import gymnasium as gym
-    import onnxruntime as ort
-
-    from envs.policies.loading import load_policy
-    from train.export import split_command
-
-    loaded = load_policy(pretrained_path(POLICY))
-    session = ort.InferenceSession(str(pretrained_path(POLICY) / "policy.onnx"), providers=["CPUExecutionProvider"])
-    env = gym.make(ENV_ID)
-    try:
-        size = env.observation_space.shape[0]
-        assert [(i.name, i.shape[1]) for i in session.get_inputs()] == [("observation", size - 3), ("command", 3)]
-        command_slice = env.unwrapped.observation_layout["command"]
-        obs, _ = env.reset(seed=3, options={"command": (0.4, 0.1, -0.3)})
-        observations = [obs]
-        for _ in range(50):
-            action, _ = loaded.model.predict(loaded.normalizer(obs[None]).astype(np.float32), deterministic=True)
-            obs, *_ = env.step(action[0])
-            observations.append(obs)
-    finally:
-        env.close()
-    observations = np.array(observations, dtype=np.float32)
-    inputs = split_command(observations, command_slice)
-    np.testing.assert_allclose(inputs["command"], np.tile([0.4, 0.1, -0.3], (len(observations), 1)), atol=1e-6)
-    got = session.run(["action"], inputs)[0]
-    want, _ = loaded.model.predict(loaded.normalizer(observations).astype(np.float32), deterministic=True)
-    assert np.max(np.abs(got - want)) < 1e-5
+    assert_onnx_matches_stable_baselines3(POLICY, "quadgait/LaikagoSteerPrior-v0")
